@@ -1,0 +1,115 @@
+"""Memory plan per GPU: weights, workspace, KV cache, and how many sequences fit."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from engine.arch import (
+    ACT_BYTES,
+    check_tp,
+    kv_bytes_per_token,
+    weights_per_gpu_bytes,
+)
+from engine.errors import InputError
+from engine.scenario import Scenario
+from engine.specs import GIB, ModelSpec
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """All figures are per GPU, in bytes, except counts."""
+
+    capacity_bytes: float  # the GPU's memory
+    usable_bytes: float  # capacity x memory utilisation (and the platform's own limit)
+    weights_bytes: float
+    reserve_bytes: float  # workspace: runtime + the activations of the largest step
+    kv_budget_bytes: float  # usable - weights - reserve (negative: the weights do not fit)
+    kv_per_token_bytes: float
+    kv_per_sequence_bytes: float  # a whole sequence (input + output), in whole KV blocks
+    max_seqs_per_replica: int  # sequences whose whole context fits at once on one replica
+    replicas: int
+
+    @property
+    def max_batch(self) -> int:
+        return self.max_seqs_per_replica * self.replicas
+
+    @property
+    def fits_weights(self) -> bool:
+        return self.kv_budget_bytes > 0
+
+    def used_bytes(self, seqs_per_replica: float) -> float:
+        return self.weights_bytes + self.reserve_bytes + seqs_per_replica * self.kv_per_sequence_bytes
+
+
+def activation_workspace_bytes(model: ModelSpec, tp: int, tokens: int) -> float:
+    """Peak live activations of one forward step over ``tokens`` tokens on one GPU: the residual
+    stream and its normed copy, q/k/v, and the MLP's gate and up halves (the largest tensors)."""
+    live = 2 * model.hidden_size + (model.q_dim + 2 * model.kv_dim) / tp
+    live += 2 * model.expert_intermediate_size * model.experts_per_token / tp
+    return tokens * live * ACT_BYTES
+
+
+def memory_plan(s: Scenario) -> MemoryPlan:
+    capacity = s.gpu.memory_bytes
+    usable = capacity * min(s.serving.memory_utilization, s.gpu.max_memory_fraction)
+    weights = weights_per_gpu_bytes(s.model, s.tp, s.weight_dtype)
+    reserve = s.serving.runtime_reserve_gib * GIB + activation_workspace_bytes(
+        s.model, s.tp, s.serving.max_batched_tokens
+    )
+    budget = usable - weights - reserve
+    per_token = kv_bytes_per_token(s.model, s.kv_dtype, s.tp)
+    block = s.serving.block_size
+    per_seq = math.ceil(s.context_tokens / block) * block * per_token
+    max_seqs = max(0, int(budget // per_seq)) if budget > 0 else 0
+    return MemoryPlan(
+        capacity_bytes=capacity,
+        usable_bytes=usable,
+        weights_bytes=weights,
+        reserve_bytes=reserve,
+        kv_budget_bytes=budget,
+        kv_per_token_bytes=per_token,
+        kv_per_sequence_bytes=per_seq,
+        max_seqs_per_replica=max_seqs,
+        replicas=s.replicas,
+    )
+
+
+def valid_tp_degrees(model: ModelSpec) -> list[int]:
+    out = []
+    for tp in range(1, model.num_attention_heads + 1):
+        try:
+            check_tp(model, tp)
+        except InputError:
+            continue
+        out.append(tp)
+    return out
+
+
+def min_gpus(s: Scenario) -> int | None:
+    """The fewest GPUs (one TP group) that hold the model and one sequence of this workload."""
+    for tp in valid_tp_degrees(s.model):
+        if memory_plan(replace(s, tp=tp, gpus=tp)).max_seqs_per_replica >= 1:
+            return tp
+    return None
+
+
+def check_fits(s: Scenario, plan: MemoryPlan | None = None) -> MemoryPlan:
+    """The plan, or an :class:`InputError` when not even one sequence fits."""
+    plan = plan or memory_plan(s)
+    if plan.max_seqs_per_replica >= 1:
+        return plan
+    gb = 1e9
+    need = plan.weights_bytes + plan.reserve_bytes + plan.kv_per_sequence_bytes
+    fewest = min_gpus(s)
+    hint = (
+        f"the fewest {s.gpu.id} that hold it: {fewest}"
+        if fewest
+        else f"no tensor-parallel layout of {s.gpu.id} holds it"
+    )
+    raise InputError(
+        f"{s.model.id} does not fit on {s.tp} x {s.gpu.id} at {s.context_tokens:,} tokens: "
+        f"each GPU needs {need / gb:.1f} GB (weights {plan.weights_bytes / gb:.1f} + workspace "
+        f"{plan.reserve_bytes / gb:.1f} + KV {plan.kv_per_sequence_bytes / gb:.2f}) of "
+        f"{plan.usable_bytes / gb:.1f} GB usable; {hint}"
+    )
