@@ -19,6 +19,7 @@ Functions take plain ints or numpy arrays for token counts and broadcast.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -64,6 +65,7 @@ class ParamCounts:
         return self.total - self.mlp + self.mlp_active
 
 
+@lru_cache(maxsize=256)
 def param_counts(model: ModelSpec) -> ParamCounts:
     h, n = model.hidden_size, model.num_layers
     attn = h * model.q_dim + 2 * h * model.kv_dim + model.q_dim * h

@@ -27,6 +27,7 @@ from engine.scenario import Scenario
 
 Array = npt.NDArray[np.float64]
 BOUNDS = np.array(["compute", "memory", "communication"])
+_FIELDS = ("time", "compute", "memory", "comm", "overhead", "flops", "bytes")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ class Phase:
     overhead: Array  # fixed per-step overheads
     flops: Array  # per GPU
     bytes: Array  # per GPU
+
+
+def _split(ph: Phase) -> tuple[Phase, Phase]:
+    """A phase evaluated on stacked (first, last) waves, as two phases."""
+    shape = ph.time.shape
+    parts = [getattr(ph, f) for f in _FIELDS]
+    parts = [p if np.shape(p) == shape else np.broadcast_to(p, shape) for p in parts]
+    return Phase(*(p[0] for p in parts)), Phase(*(p[1] for p in parts))
 
 
 def _bound(ph: Phase) -> Array:
@@ -62,8 +71,16 @@ class Model:
         self.dec_f0, self.dec_f1 = a / tp, b / tp
         self.link = link_for(s.gpu, tp)
         self.n_coll = 2 * m.num_layers  # after attention and after the MLP, in every layer
+        self._dense_read = (
+            None
+            if m.is_moe
+            else float(arch.decode_weight_read_bytes(m, tp, s.weight_dtype, 1.0))  # type: ignore[arg-type]
+        )
 
     def weight_read(self, batch: Array) -> Array:
+        """Weight bytes one step reads per GPU (for a MoE, it depends on the batch)."""
+        if self._dense_read is not None:
+            return np.asarray(self._dense_read)
         return np.asarray(
             arch.decode_weight_read_bytes(self.s.model, self.s.tp, self.s.weight_dtype, batch)
         )
@@ -256,9 +273,13 @@ def run(
     last = b - (waves - 1) * first
     n = np.maximum(O - 1, 0.0)  # the prefill step produces the first output token
 
-    pf_first, pf_last = model.prefill(first, S), model.prefill(last, S)
+    # The first (full) waves and the last one, evaluated together as one stacked array.
     n1 = np.maximum(n, 1.0)  # one step even when no decode runs, to report a time per token
-    dc_first, dc_last = model.decode(first, S, n1), model.decode(last, S, n1)
+    sizes = np.stack((first, last))
+    pf = model.prefill(sizes, S)
+    dc = model.decode(sizes, S, n1)
+    pf_first, pf_last = _split(pf)
+    dc_first, dc_last = _split(dc)
     has_decode = n > 0
     dec_first = np.where(has_decode, dc_first.time, 0.0)
     dec_last = np.where(has_decode, dc_last.time, 0.0)
