@@ -99,7 +99,7 @@ def weight_bytes(model: ModelSpec, dtype: str | None = None) -> int:
     dtype = dtype or model.dtype
     c = param_counts(model)
     rest = c.norms + c.embedding + c.lm_head
-    return int(round(c.linear * DTYPE_BYTES[dtype] + rest * _unquantised_bytes(dtype)))
+    return round(c.linear * DTYPE_BYTES[dtype] + rest * _unquantised_bytes(dtype))
 
 
 def _unquantised_bytes(dtype: str) -> float:

@@ -53,7 +53,8 @@ def _split(ph: Phase) -> tuple[Phase, Phase]:
 
 def _bound(ph: Phase) -> Array:
     stacked = np.stack(np.broadcast_arrays(ph.compute, ph.memory, ph.comm))
-    return BOUNDS[np.argmax(stacked, axis=0)]
+    bound: Array = BOUNDS[np.argmax(stacked, axis=0)]
+    return bound
 
 
 class Model:
@@ -71,11 +72,9 @@ class Model:
         self.dec_f0, self.dec_f1 = a / tp, b / tp
         self.link = link_for(s.gpu, tp)
         self.n_coll = 2 * m.num_layers  # after attention and after the MLP, in every layer
-        self._dense_read = (
-            None
-            if m.is_moe
-            else float(arch.decode_weight_read_bytes(m, tp, s.weight_dtype, 1.0))  # type: ignore[arg-type]
-        )
+        self._dense_read: float | None = None
+        if not m.is_moe:
+            self._dense_read = float(arch.decode_weight_read_bytes(m, tp, s.weight_dtype, 1.0))
 
     def weight_read(self, batch: Array) -> Array:
         """Weight bytes one step reads per GPU (for a MoE, it depends on the batch)."""
@@ -224,8 +223,10 @@ def cost_per_million(
 ) -> tuple[Array, Array]:
     """The article's cost method. GPU time cost = beta x (gamma x input + output tokens), so
     beta = cost / (batch x (gamma x in + out)); returns ($/1M input, $/1M output)."""
-    beta = price_per_second * np.asarray(elapsed_s) / (
-        np.asarray(batch) * (gamma * np.asarray(input_tokens) + np.asarray(output_tokens))
+    beta = (
+        price_per_second
+        * np.asarray(elapsed_s)
+        / (np.asarray(batch) * (gamma * np.asarray(input_tokens) + np.asarray(output_tokens)))
     )
     return gamma * beta * 1e6, beta * 1e6
 
@@ -251,14 +252,14 @@ def run(
     ``output_tokens`` may be arrays too; all three broadcast (e.g. a (batch, context) grid)."""
     B = np.asarray(s.batch_sizes if batch is None else batch, dtype=np.float64)
     S = np.asarray(s.input_tokens if input_tokens is None else input_tokens, dtype=np.float64)
-    O = np.asarray(s.output_tokens if output_tokens is None else output_tokens, dtype=np.float64)
-    B, S, O = np.broadcast_arrays(B, S, O)
+    out = np.asarray(s.output_tokens if output_tokens is None else output_tokens, dtype=np.float64)
+    B, S, out = np.broadcast_arrays(B, S, out)
     model = Model(s)
     plan = memory_plan(s)
 
     # Memory: how many sequences of this context run at once on one replica.
     block = s.serving.block_size
-    per_seq = np.ceil((S + O) / block) * block * model.kv_tok
+    per_seq = np.ceil((S + out) / block) * block * model.kv_tok
     budget = plan.kv_budget_bytes
     max_seqs = np.where(budget > 0, np.floor(max(budget, 0.0) / per_seq), 0.0)
     b = np.ceil(B / s.replicas)  # requests per replica
@@ -271,7 +272,7 @@ def run(
     waves = np.ceil(b / cap)
     first = np.minimum(b, cap)
     last = b - (waves - 1) * first
-    n = np.maximum(O - 1, 0.0)  # the prefill step produces the first output token
+    n = np.maximum(out - 1, 0.0)  # the prefill step produces the first output token
 
     # The first (full) waves and the last one, evaluated together as one stacked array.
     n1 = np.maximum(n, 1.0)  # one step even when no decode runs, to report a time per token
@@ -290,7 +291,7 @@ def run(
     ttft = (first * (full * (full - 1) / 2 * wave_first + full * pf_first.time)) / b
     ttft = ttft + last * (full * wave_first + pf_last.time) / b
     tpot = (full * first * dc_first.time / n1 + last * dc_last.time / n1) / b
-    per_req = first * O * _harmonic(full) / np.maximum(wave_first, 1e-300) + last * O / e2e
+    per_req = first * out * _harmonic(full) / np.maximum(wave_first, 1e-300) + last * out / e2e
     per_req = per_req / b
 
     def both(a: Array, z: Array) -> Array:
@@ -303,11 +304,11 @@ def run(
         pf_first.overhead + np.where(has_decode, dc_first.overhead, 0), pf_last.overhead
     ) + np.where(has_decode, dc_last.overhead, 0)
 
-    cost_in, cost_out = cost_per_million(e2e, B, S, O, s.price_per_second, s.gamma)
+    cost_in, cost_out = cost_per_million(e2e, B, S, out, s.price_per_second, s.gamma)
 
     # One decode step at the mean context of the first wave, split by resource.
     mean_l = S + (n1 + 1) / 2.0
-    c0, c1, m0, m1 = model.decode_step_lines(first)
+    c0, c1, _, m1 = model.decode_step_lines(first)
     step_compute = c0 + c1 * mean_l
     step_weights = model.weight_read(first) / model.bw_eff
     step_kv = m1 * mean_l
@@ -316,9 +317,7 @@ def run(
     step_bytes = model.weight_read(first) + first * (model.act_tok + model.kv_tok * mean_l)
 
     used = plan.weights_bytes + plan.reserve_bytes + first * per_seq
-    return BatchRun(
-        scenario=s,
-        plan=plan,
+    arrays = dict(
         batch=B,
         fits=fits,
         waves=waves,
@@ -331,7 +330,7 @@ def run(
         prefill_total_s=both(pf_first.time, pf_last.time),
         comm_s=comm,
         overhead_s=overhead,
-        total_tokens_per_s=B * O / e2e,
+        total_tokens_per_s=B * out / e2e,
         per_request_tokens_per_s=per_req,
         prefill_bound=_bound(pf_first),
         decode_bound=_bound(dc_first),
@@ -347,4 +346,8 @@ def run(
         step_comm_s=model.comm_per_step(first),
         step_overhead_s=model.overhead_per_step(first),
     )
-
+    shape = B.shape
+    fields: dict[str, Any] = {
+        k: v if np.shape(v) == shape else np.broadcast_to(v, shape) for k, v in arrays.items()
+    }
+    return BatchRun(scenario=s, plan=plan, **fields)

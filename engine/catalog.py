@@ -110,7 +110,9 @@ def model_from_dict(data: Mapping[str, Any], where: str = "model") -> ModelSpec:
     head_dim = d.get("head_dim", 0)
     if not head_dim:
         if d["hidden_size"] % d["num_attention_heads"]:
-            raise InputError(f"{where}: missing field 'head_dim' (hidden_size / heads is not whole)")
+            raise InputError(
+                f"{where}: missing field 'head_dim' (hidden_size / heads is not whole)"
+            )
         head_dim = d["hidden_size"] // d["num_attention_heads"]
     try:
         return ModelSpec(
@@ -195,7 +197,7 @@ def gpu_from_dict(data: Mapping[str, Any], where: str = "gpu") -> GPUSpec:
             interconnect=Interconnect(
                 kind=link["kind"],
                 bandwidth=float(link["bandwidth_gbps"]) * 1e9,
-                latency=float(link["latency_us"]) * 1e-6,
+                latency=float(link["latency_us"]) / 1e6,
                 max_gpus=link["max_gpus"],
             ),
             price_per_hour=float(d["price_per_hour"]),
@@ -207,23 +209,29 @@ def gpu_from_dict(data: Mapping[str, Any], where: str = "gpu") -> GPUSpec:
         raise InputError(f"{where}: {exc}") from None
 
 
+def _clean(value: float) -> float | int:
+    """A unit-converted float as a person would write it (1e-6 * 1e6 -> 1, not 1.0000000002)."""
+    rounded = float(f"{value:.12g}")
+    return int(rounded) if rounded.is_integer() else rounded
+
+
 def gpu_to_dict(gpu: GPUSpec) -> dict[str, Any]:
     """The TOML form of a GPU (what :func:`gpu_from_dict` reads back)."""
     out: dict[str, Any] = {
         "id": gpu.id,
         "name": gpu.name,
         "vendor": gpu.vendor,
-        "memory_gib": gpu.memory_bytes / GIB,
-        "memory_bandwidth_gbps": gpu.memory_bandwidth / 1e9,
+        "memory_gib": _clean(gpu.memory_bytes / GIB),
+        "memory_bandwidth_gbps": _clean(gpu.memory_bandwidth / 1e9),
         "price_per_hour": gpu.price_per_hour,
     }
     if gpu.max_memory_fraction != 1.0:
         out["max_memory_fraction"] = gpu.max_memory_fraction
-    out["peak_tflops"] = {p: v / 1e12 for p, v in gpu.peak_flops.items()}
+    out["peak_tflops"] = {p: _clean(v / 1e12) for p, v in gpu.peak_flops.items()}
     out["interconnect"] = {
         "kind": gpu.interconnect.kind,
-        "bandwidth_gbps": gpu.interconnect.bandwidth / 1e9,
-        "latency_us": gpu.interconnect.latency * 1e6,
+        "bandwidth_gbps": _clean(gpu.interconnect.bandwidth / 1e9),
+        "latency_us": _clean(gpu.interconnect.latency * 1e6),
         "max_gpus": gpu.interconnect.max_gpus,
     }
     if gpu.aliases:

@@ -87,30 +87,74 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
         help="batch sizes: a list 1,2,4 or a maximum 512 (powers of two up to it; default 512)",
     )
     p.add_argument("--mode", choices=MODES, default=d("realistic"), help="default realistic")
-    p.add_argument("--price-per-gpu-hour", type=_positive_float("price"), default=None,
-                   help="USD per GPU-hour (default: the GPU's catalog price)")
-    p.add_argument("--gamma", type=_positive_float("gamma"), default=d(0.3),
-                   help="input/output token cost ratio (default 0.3, the article's)")
-    p.add_argument("--weight-dtype", choices=WEIGHT_DTYPES, default=None,
-                   help="weight precision (default: the model's, bf16)")
+    p.add_argument(
+        "--price-per-gpu-hour",
+        type=_positive_float("price"),
+        default=None,
+        help="USD per GPU-hour (default: the GPU's catalog price)",
+    )
+    p.add_argument(
+        "--gamma",
+        type=_positive_float("gamma"),
+        default=d(0.3),
+        help="input/output token cost ratio (default 0.3, the article's)",
+    )
+    p.add_argument(
+        "--weight-dtype",
+        choices=WEIGHT_DTYPES,
+        default=None,
+        help="weight precision (default: the model's, bf16)",
+    )
     p.add_argument("--kv-dtype", choices=KV_DTYPES, default=d("bf16"), help="KV-cache precision")
-    p.add_argument("--flop-count", choices=FLOP_COUNTS, default=None,
-                   help="article: the article's naive count; flash: causal flash attention, "
-                   "logits for the last token only (default: article in ideal, flash in realistic)")
-    p.add_argument("--memory-utilization", type=_positive_float("memory utilisation"),
-                   default=None, help="fraction of GPU memory the server may use (default 0.9)")
-    p.add_argument("--max-num-seqs", type=int, default=None,
-                   help="scheduler cap on running sequences (default 256, vLLM's)")
-    p.add_argument("--compute-efficiency", type=_positive_float("compute efficiency"),
-                   default=None, help="fraction of peak FLOP/s (realistic default: calibrated)")
-    p.add_argument("--memory-efficiency", type=_positive_float("memory efficiency"),
-                   default=None, help="fraction of peak bandwidth (realistic default: calibrated)")
-    p.add_argument("--step-overhead-ms", type=_positive_float("step overhead"), default=None,
-                   help="fixed time per forward step, ms")
-    p.add_argument("--collective-latency-us", type=_positive_float("collective latency"),
-                   default=None, help="extra latency per all-reduce, microseconds")
-    p.add_argument("--seq-overhead-us", type=_positive_float("per-sequence overhead"),
-                   default=None, help="CPU time per running sequence per step, microseconds")
+    p.add_argument(
+        "--flop-count",
+        choices=FLOP_COUNTS,
+        default=None,
+        help="article: the article's naive count; flash: causal flash attention, "
+        "logits for the last token only (default: article in ideal, flash in realistic)",
+    )
+    p.add_argument(
+        "--memory-utilization",
+        type=_positive_float("memory utilisation"),
+        default=None,
+        help="fraction of GPU memory the server may use (default 0.9)",
+    )
+    p.add_argument(
+        "--max-num-seqs",
+        type=int,
+        default=None,
+        help="scheduler cap on running sequences (default 256, vLLM's)",
+    )
+    p.add_argument(
+        "--compute-efficiency",
+        type=_positive_float("compute efficiency"),
+        default=None,
+        help="fraction of peak FLOP/s (realistic default: calibrated)",
+    )
+    p.add_argument(
+        "--memory-efficiency",
+        type=_positive_float("memory efficiency"),
+        default=None,
+        help="fraction of peak bandwidth (realistic default: calibrated)",
+    )
+    p.add_argument(
+        "--step-overhead-ms",
+        type=_positive_float("step overhead"),
+        default=None,
+        help="fixed time per forward step, ms",
+    )
+    p.add_argument(
+        "--collective-latency-us",
+        type=_positive_float("collective latency"),
+        default=None,
+        help="extra latency per all-reduce, microseconds",
+    )
+    p.add_argument(
+        "--seq-overhead-us",
+        type=_positive_float("per-sequence overhead"),
+        default=None,
+        help="CPU time per running sequence per step, microseconds",
+    )
 
 
 def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
@@ -180,7 +224,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     cat = default_catalog()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in sorted(cat.models.values(), key=lambda m: parameter_count(m)):
         rows.append(
             {
@@ -201,8 +245,10 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'id':<16} {'params':>8} {'weights':>8} {'KV/token':>9} {'layers':>6} "
-          f"{'hidden':>6} {'heads':>8} {'context':>8}")
+    print(
+        f"{'id':<16} {'params':>8} {'weights':>8} {'KV/token':>9} {'layers':>6} "
+        f"{'hidden':>6} {'heads':>8} {'context':>8}"
+    )
     for r in rows:
         print(
             f"{r['id']:<16} {r['params'] / 1e9:>7.2f}B {r['weight_bytes'] / 1e9:>6.1f}GB "
@@ -215,7 +261,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_gpus(args: argparse.Namespace) -> int:
     cat = default_catalog()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for g in sorted(cat.gpus.values(), key=lambda g: g.id):
         rows.append(
             {
@@ -234,8 +280,10 @@ def cmd_gpus(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'id':<15} {'memory':>7} {'GB/s':>6} {'bf16 TF':>8} {'fp8 TF':>7} {'balance':>7} "
-          f"{'link GB/s':>9} {'$/h':>5}  interconnect")
+    print(
+        f"{'id':<15} {'memory':>7} {'GB/s':>6} {'bf16 TF':>8} {'fp8 TF':>7} {'balance':>7} "
+        f"{'link GB/s':>9} {'$/h':>5}  interconnect"
+    )
     for r in rows:
         fp8 = r["peak_tflops"].get("fp8")
         print(
@@ -276,7 +324,9 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, launch_app: Callable[[argparse.Namespace], int] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, launch_app: Callable[[argparse.Namespace], int] | None = None
+) -> int:
     """Run a headless command; with none, hand the parsed options to ``launch_app``."""
     parser = build_parser()
     if launch_app is not None:

@@ -39,7 +39,9 @@ class MemoryPlan:
         return self.kv_budget_bytes > 0
 
     def used_bytes(self, seqs_per_replica: float) -> float:
-        return self.weights_bytes + self.reserve_bytes + seqs_per_replica * self.kv_per_sequence_bytes
+        return (
+            self.weights_bytes + self.reserve_bytes + seqs_per_replica * self.kv_per_sequence_bytes
+        )
 
 
 def activation_workspace_bytes(model: ModelSpec, tp: int, tokens: int) -> float:

@@ -67,16 +67,24 @@ class Serving:
     runtime_reserve_gib: float = 1.0  # CUDA context, cuBLAS/NCCL workspaces, CUDA graphs
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.memory_utilization, int | float) and 0 < self.memory_utilization <= 1):
+        if not (
+            isinstance(self.memory_utilization, int | float) and 0 < self.memory_utilization <= 1
+        ):
             raise InputError(
                 f"memory utilisation must be in (0, 1], got {self.memory_utilization!r}"
             )
         for name in ("max_num_seqs", "max_batched_tokens", "block_size"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TOKENS:
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 1 <= value <= MAX_TOKENS
+            ):
                 raise InputError(f"{name} must be an integer from 1 to {MAX_TOKENS}, got {value!r}")
         if not (0 <= self.runtime_reserve_gib < 1e4):
-            raise InputError(f"runtime reserve must be 0 or more GiB, got {self.runtime_reserve_gib!r}")
+            raise InputError(
+                f"runtime reserve must be 0 or more GiB, got {self.runtime_reserve_gib!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,7 @@ def make_scenario(
             f"input + output tokens ({input_tokens + output_tokens:,}) exceed the "
             f"{model.max_context:,}-token context of {model.id}"
         )
-    if isinstance(batch_sizes, int | str) or not list(batch_sizes):
+    if not isinstance(batch_sizes, tuple | list) or not batch_sizes:
         raise InputError("batch sizes must be a non-empty list of whole numbers, e.g. 1,2,4,8")
     batches = tuple(sorted({_int(b, "batch size", 1, MAX_BATCH) for b in batch_sizes}))
     if mode not in MODES:

@@ -71,7 +71,9 @@ class ModelSpec:
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise InputError(f"model {self.id!r}: {name} must be a positive integer, got {value!r}")
+                raise InputError(
+                    f"model {self.id!r}: {name} must be a positive integer, got {value!r}"
+                )
         if self.num_attention_heads % self.num_key_value_heads:
             raise InputError(
                 f"model {self.id!r}: num_attention_heads ({self.num_attention_heads}) must be a "
@@ -179,5 +181,5 @@ class GPUSpec:
         return self.peak_flops[self.compute_precision(weight_dtype)]
 
     def machine_balance(self, weight_dtype: str = "bf16") -> float:
-        """FLOPs the GPU can do per byte it reads: above this arithmetic intensity, compute binds."""
+        """FLOPs per byte read at full speed: above this arithmetic intensity, compute binds."""
         return self.peak(weight_dtype) / self.memory_bandwidth

@@ -71,7 +71,7 @@ class Boundness:
         return self.decode_compute_s >= self.decode_memory_s
 
 
-def _boundary(weights_s: Array, per_seq_compute: Array, per_seq_memory: Array) -> Array:
+def _boundary(weights_s: float, per_seq_compute: Array, per_seq_memory: Array) -> Array:
     """Batch b where b x compute = weights + b x memory: weights / (compute - memory)."""
     gap = per_seq_compute - per_seq_memory
     with np.errstate(divide="ignore"):
@@ -94,7 +94,7 @@ def boundness(s: Scenario, batches: npt.ArrayLike, contexts: npt.ArrayLike) -> B
     decode_compute = c0 + c1 * L
     decode_memory = m0 + m1 * L
 
-    w1 = float(np.asarray(model.weight_read(np.float64(1.0)))) / model.bw_eff
+    w1 = np.asarray(model.weight_read(np.ones(1)))[0] / model.bw_eff
     dec_seq_compute = (model.dec_f0 + model.dec_f1 * ctx) / model.peak_eff
     dec_seq_memory = (model.act_tok + model.kv_tok * ctx) / model.bw_eff
     return Boundness(
@@ -104,6 +104,6 @@ def boundness(s: Scenario, batches: npt.ArrayLike, contexts: npt.ArrayLike) -> B
         prefill_memory_s=prefill_memory,
         decode_compute_s=decode_compute,
         decode_memory_s=decode_memory,
-        prefill_boundary=_boundary(np.float64(w1), pf_flops, pf_mem_seq),
-        decode_boundary=_boundary(np.float64(w1), dec_seq_compute, dec_seq_memory),
+        prefill_boundary=_boundary(w1, pf_flops, pf_mem_seq),
+        decode_boundary=_boundary(w1, dec_seq_compute, dec_seq_memory),
     )
