@@ -265,8 +265,8 @@ def run(
     b = np.ceil(B / s.replicas)  # requests per replica
     fits = b <= max_seqs
     if s.mode == "realistic":
-        cap = np.minimum(max_seqs, s.serving.max_num_seqs)
-        cap = np.where(cap >= 1, cap, b)  # not even one fits: computed as if it did (marked)
+        # Not even one fits: computed one at a time as if it did (and marked as not fitting).
+        cap = np.maximum(np.minimum(max_seqs, s.serving.max_num_seqs), 1.0)
     else:
         cap = b
     waves = np.ceil(b / cap)
