@@ -27,7 +27,7 @@ def powers_of_two(top: int) -> list[int]:
 class ContextSweep:
     contexts: Array  # prompt tokens
     run: BatchRun  # the static batch at each prompt length
-    kv_bytes: Array  # KV cache of the whole batch at the end of the run, per GPU
+    kv_bytes: Array  # KV cache the whole batch needs at the end of the run, per GPU
     weight_bytes: float  # per GPU
     step_s: Array  # one decode step at that context (seconds)
 
@@ -37,7 +37,8 @@ def context_sweep(s: Scenario, batch: int, contexts: npt.ArrayLike) -> ContextSw
     the KV cache against the weights (the article's Fig. 11 and 15)."""
     ctx = np.asarray(contexts, dtype=np.float64)
     r = run(s, batch=np.full_like(ctx, float(batch)), input_tokens=ctx)
-    kv = r.concurrent * (ctx + s.output_tokens) * r.plan.kv_per_token_bytes
+    # What the whole batch needs (not what fits): the chart shows where it crosses memory.
+    kv = np.ceil(batch / s.replicas) * (ctx + s.output_tokens) * r.plan.kv_per_token_bytes
     model = Model(s)
     c0, c1, m0, m1 = model.decode_step_lines(r.concurrent)
     step = np.maximum(c0 + c1 * ctx, m0 + m1 * ctx) + r.step_comm_s + r.step_overhead_s
@@ -94,7 +95,7 @@ def boundness(s: Scenario, batches: npt.ArrayLike, contexts: npt.ArrayLike) -> B
     decode_compute = c0 + c1 * L
     decode_memory = m0 + m1 * L
 
-    w1 = np.asarray(model.weight_read(np.ones(1)))[0] / model.bw_eff
+    w1 = float(np.max(model.weight_read(np.ones(1)))) / model.bw_eff
     dec_seq_compute = (model.dec_f0 + model.dec_f1 * ctx) / model.peak_eff
     dec_seq_memory = (model.act_tok + model.kv_tok * ctx) / model.bw_eff
     return Boundness(
