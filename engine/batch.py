@@ -66,6 +66,8 @@ class Model:
         self.peak = s.gpu.peak(s.weight_dtype)
         self.peak_eff = self.peak * eff.compute
         self.bw_eff = s.gpu.memory_bandwidth * eff.memory
+        self.bw_att = s.gpu.memory_bandwidth * eff.attention  # at full parallelism
+        self.kv_heads = arch.kv_heads_per_gpu(m, tp)
         self.kv_tok = arch.kv_bytes_per_token(m, s.kv_dtype, tp)
         self.act_tok = arch.activation_bytes_per_token(m, tp)
         a, b = arch.decode_flops_coefficients(m)
@@ -113,8 +115,16 @@ class Model:
         c0 = b * self.dec_f0 / self.peak_eff
         c1 = b * self.dec_f1 / self.peak_eff
         m0 = (self.weight_read(b) + b * self.act_tok) / self.bw_eff
-        m1 = b * self.kv_tok / self.bw_eff
+        m1 = b * self.kv_tok / self.attention_bandwidth(b)
         return c0, c1, m0, m1
+
+    def attention_bandwidth(self, b: Array) -> Array:
+        """Bandwidth decode attention reaches with ``b`` sequences in flight."""
+        eff = self.s.efficiency
+        if eff.attention_items <= 0:
+            return np.asarray(self.bw_att)
+        share = np.minimum(1.0, b * self.kv_heads / eff.attention_items)
+        return self.bw_att * np.maximum(eff.attention_floor, share)
 
     def decode(self, b: Array, S: Array, n: Array) -> Phase:
         """``n`` decode steps of ``b`` sequences; step j attends to S + j positions."""

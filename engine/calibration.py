@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from engine.batch import run
 from engine.catalog import builtin_dir, check_fields, read_toml
 from engine.errors import InputError
-from engine.scenario import Efficiency
+from engine.measure import Point
+from engine.scenario import Efficiency, Scenario
 
 PROFILE_SCHEMA = 1
 _PROFILE_FIELDS: dict[str, tuple[type, bool]] = {
@@ -16,6 +21,9 @@ _PROFILE_FIELDS: dict[str, tuple[type, bool]] = {
     "name": (str, True),
     "compute_efficiency": (float, True),
     "memory_efficiency": (float, True),
+    "attention_efficiency": (float, False),
+    "attention_items": (float, False),
+    "attention_floor": (float, False),
     "step_overhead_ms": (float, True),
     "seq_overhead_us": (float, False),
     "collective_latency_us": (float, True),
@@ -33,6 +41,9 @@ def efficiency_from_dict(data: dict[str, Any], where: str) -> Efficiency:
         return Efficiency(
             compute=float(d["compute_efficiency"]),
             memory=float(d["memory_efficiency"]),
+            attention=float(d.get("attention_efficiency", d["memory_efficiency"])),
+            attention_items=float(d.get("attention_items", 0.0)),
+            attention_floor=float(d.get("attention_floor", 1.0)),
             step_overhead_s=float(d["step_overhead_ms"]) * 1e-3,
             seq_overhead_s=float(d.get("seq_overhead_us", 0.0)) * 1e-6,
             collective_latency_s=float(d["collective_latency_us"]) * 1e-6,
@@ -47,6 +58,9 @@ def efficiency_to_dict(eff: Efficiency, name: str) -> dict[str, Any]:
         "name": name,
         "compute_efficiency": eff.compute,
         "memory_efficiency": eff.memory,
+        "attention_efficiency": eff.attention,
+        "attention_items": eff.attention_items,
+        "attention_floor": eff.attention_floor,
         "step_overhead_ms": eff.step_overhead_s * 1e3,
         "seq_overhead_us": eff.seq_overhead_s * 1e6,
         "collective_latency_us": eff.collective_latency_s * 1e6,
@@ -65,3 +79,203 @@ def default_profile_path() -> Path:
 def default_efficiency() -> Efficiency:
     """The realistic mode's factors, fitted on the shared measurements (see scripts/)."""
     return load_profile(default_profile_path())
+
+
+# ------------------------------------------------------------------------------------ fitting
+
+#: The fitted factors, with the scale of each (efficiencies are fractions; overheads in seconds).
+PARAMS: tuple[str, ...] = (
+    "compute",
+    "memory",
+    "attention",
+    "attention_items",
+    "attention_floor",
+    "step_overhead_s",
+    "seq_overhead_s",
+    "collective_latency_s",
+)
+_FRACTIONS = {"compute", "memory", "attention", "attention_floor"}
+_SCALE = {
+    "attention_items": 10.0,
+    "step_overhead_s": 1e-3,
+    "seq_overhead_s": 1e-4,
+    "collective_latency_s": 1e-5,
+}
+_FLOOR = 0.01  # efficiencies are fitted in (1%, 100%]
+
+
+@dataclass(frozen=True)
+class FitCase:
+    """One measured file: the hardware and model it ran on, and its points."""
+
+    label: str
+    scenario: Scenario
+    points: tuple[Point, ...]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        b = np.array([p.batch for p in self.points], dtype=np.float64)
+        s = np.array([max(1, round(p.input_tokens)) for p in self.points], dtype=np.float64)
+        o = np.array([max(1, round(p.output_tokens)) for p in self.points], dtype=np.float64)
+        tps = np.array([p.total_tokens_per_s for p in self.points], dtype=np.float64)
+        return b, s, o, tps
+
+
+def predict_tokens_per_s(case: FitCase, eff: Efficiency) -> np.ndarray:
+    """Predicted output tokens/s of every point of ``case`` under ``eff`` (realistic mode)."""
+    s = replace(case.scenario, efficiency=eff, mode="realistic", flop_count="flash")
+    b, inp, out, _ = case.arrays()
+    r = run(s, batch=b, input_tokens=inp, output_tokens=out)
+    tps: np.ndarray = r.total_tokens_per_s
+    return tps
+
+
+def ape(case: FitCase, eff: Efficiency) -> np.ndarray:
+    """Absolute percentage error of total tokens/s, per point."""
+    _, _, _, measured = case.arrays()
+    err: np.ndarray = np.abs(predict_tokens_per_s(case, eff) - measured) / measured * 100
+    return err
+
+
+def mape(case: FitCase, eff: Efficiency) -> float:
+    return float(np.mean(ape(case, eff)))
+
+
+@dataclass(frozen=True)
+class FitResult:
+    efficiency: Efficiency
+    free: tuple[str, ...]  # factors fitted
+    undetermined: tuple[str, ...]  # factors the data cannot pin down (kept at the start value)
+    rel_stderr: dict[str, float]  # relative standard error of each fitted factor
+    mape_before: dict[str, float]  # per case label
+    mape_after: dict[str, float]
+    points: int
+    iterations: int
+
+
+def _to_vector(eff: Efficiency, names: tuple[str, ...]) -> np.ndarray:
+    out = []
+    for name in names:
+        x = float(getattr(eff, name))
+        if name in _FRACTIONS:
+            p = min(max((x - _FLOOR) / (1 - _FLOOR), 1e-6), 1 - 1e-6)
+            out.append(np.log(p / (1 - p)))
+        else:
+            out.append(np.log(max(x, 1e-9) / _SCALE[name]))
+    return np.array(out)
+
+
+def _from_vector(u: np.ndarray, names: tuple[str, ...], base: Efficiency) -> Efficiency:
+    values: dict[str, float] = {}
+    for name, v in zip(names, u, strict=True):
+        if name in _FRACTIONS:
+            values[name] = _FLOOR + (1 - _FLOOR) / (1 + np.exp(-v))
+        else:
+            top = 1e6 if name == "attention_items" else 9.0  # overheads are seconds
+            values[name] = min(_SCALE[name] * float(np.exp(min(v, 30.0))), top)
+    return replace(base, **values)
+
+
+def _dx_du(eff: Efficiency, name: str) -> float:
+    x = float(getattr(eff, name))
+    if name in _FRACTIONS:
+        p = (x - _FLOOR) / (1 - _FLOOR)
+        return (1 - _FLOOR) * p * (1 - p)
+    return x
+
+
+def fit(
+    cases: list[FitCase],
+    start: Efficiency,
+    free: tuple[str, ...] = PARAMS,
+    robust_scale: float = 0.1,
+    max_iter: int = 60,
+) -> FitResult:
+    """Least-squares fit of ``free`` factors to the measured throughput of ``cases``.
+
+    Residuals are log(predicted / measured) tokens/s, each file weighted equally (a file of 10
+    points counts as much as a file of 7), with a soft-L1 loss so that single outliers (a
+    60-second stall in a one-off run) do not pull the factors. Factors the data cannot pin down
+    (no sensitivity, or a standard error above their value) are reported and held at ``start``.
+    """
+    n_points = sum(len(c.points) for c in cases)
+    if n_points < max(8, 3 * len(free)):
+        raise InputError(
+            f"too little data to fit {len(free)} factors: {n_points} points "
+            f"(need at least {max(8, 3 * len(free))})"
+        )
+    measured = [c.arrays()[3] for c in cases]
+    weights = np.concatenate([np.full(len(c.points), 1.0 / len(c.points)) for c in cases])
+
+    def residuals(eff: Efficiency) -> np.ndarray:
+        pred = [predict_tokens_per_s(c, eff) for c in cases]
+        return np.concatenate([np.log(p / m) for p, m in zip(pred, measured, strict=True)])
+
+    def solve(names: tuple[str, ...], base: Efficiency) -> tuple[Efficiency, np.ndarray, int]:
+        """Levenberg-Marquardt with IRLS weights, in unbounded coordinates."""
+        u = _to_vector(base, names)
+        lam, it = 1e-2, 0
+        r = residuals(_from_vector(u, names, base))
+        for it in range(1, max_iter + 1):  # noqa: B007 - reported
+            robust = 1.0 / np.sqrt(1.0 + (r / robust_scale) ** 2)
+            w = np.sqrt(weights * robust)
+            jac = np.empty((len(r), len(names)))
+            for k in range(len(names)):
+                du = np.zeros_like(u)
+                du[k] = 1e-4
+                jac[:, k] = (residuals(_from_vector(u + du, names, base)) - r) / 1e-4
+            jw, rw = jac * w[:, None], r * w
+            cost = float(rw @ rw)
+            jtj, jtr = jw.T @ jw, jw.T @ rw
+            improved = False
+            for _ in range(12):
+                step = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj) + 1e-12), -jtr)
+                r_new = residuals(_from_vector(u + step, names, base))
+                if float((r_new * w) @ (r_new * w)) < cost:
+                    u, r, lam, improved = u + step, r_new, max(lam / 3, 1e-7), True
+                    break
+                lam *= 10
+            if not improved or np.max(np.abs(step)) < 1e-6:
+                break
+        return _from_vector(u, names, base), r, it
+
+    eff, _, iterations = solve(free, start)
+    # Which factors does the data determine? Sensitivity and standard error at the optimum,
+    # in the factors' own units (so a factor resting at its bound still counts as determined).
+    r = residuals(eff)
+    robust = 1.0 / np.sqrt(1.0 + (r / robust_scale) ** 2)
+    w = weights * robust
+    jac = np.empty((len(r), len(free)))
+    for k, name in enumerate(free):
+        x = float(getattr(eff, name))
+        h = 1e-3 * (x if x > 0 else _SCALE.get(name, 0.01))
+        if name in _FRACTIONS and x + h > 1:
+            h = -h
+        jac[:, k] = (residuals(replace(eff, **{name: x + h})) - r) / h
+    dof = max(len(r) - len(free), 1)
+    sigma2 = float((r * r) @ w) / float(np.sum(w)) * len(r) / dof
+    jtj = (jac * w[:, None]).T @ jac / float(np.sum(w)) * len(r)
+    norms = np.sqrt(np.diag(jtj))
+    cov = np.linalg.pinv(jtj) * sigma2
+    undetermined: list[str] = []
+    rel: dict[str, float] = {}
+    for k, name in enumerate(free):
+        x = float(getattr(eff, name))
+        se = float(np.sqrt(max(cov[k, k], 0.0)))
+        rel[name] = se / max(x, _SCALE.get(name, 0.01))
+        if norms[k] <= 1e-9 * max(float(norms.max()), 1e-300) or rel[name] > 1.0:
+            undetermined.append(name)
+    if undetermined:
+        keep = tuple(n for n in free if n not in undetermined)
+        held = replace(eff, **{n: getattr(start, n) for n in undetermined})
+        eff, _, more = solve(keep, held) if keep else (held, r, 0)
+        iterations += more
+    return FitResult(
+        efficiency=eff,
+        free=free,
+        undetermined=tuple(undetermined),
+        rel_stderr=rel,
+        mape_before={c.label: mape(c, start) for c in cases},
+        mape_after={c.label: mape(c, eff) for c in cases},
+        points=n_points,
+        iterations=iterations,
+    )

@@ -138,6 +138,12 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
         help="fraction of peak bandwidth (realistic default: calibrated)",
     )
     p.add_argument(
+        "--attention-efficiency",
+        type=_positive_float("attention efficiency"),
+        default=None,
+        help="fraction of peak bandwidth decode attention reaches reading the KV cache",
+    )
+    p.add_argument(
         "--step-overhead-ms",
         type=_positive_float("step overhead"),
         default=None,
@@ -165,6 +171,7 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
     overrides = {
         "compute": args.compute_efficiency,
         "memory": args.memory_efficiency,
+        "attention": args.attention_efficiency,
         "step_overhead_s": None if args.step_overhead_ms is None else args.step_overhead_ms / 1e3,
         "collective_latency_s": (
             None if args.collective_latency_us is None else args.collective_latency_us / 1e6
@@ -205,6 +212,9 @@ def _efficiency_fields(e: Efficiency) -> dict[str, float]:
     return {
         "compute": e.compute,
         "memory": e.memory,
+        "attention": e.attention,
+        "attention_items": e.attention_items,
+        "attention_floor": e.attention_floor,
         "step_overhead_s": e.step_overhead_s,
         "seq_overhead_s": e.seq_overhead_s,
         "collective_latency_s": e.collective_latency_s,

@@ -32,6 +32,9 @@ def scenario_dict(s: Scenario) -> dict[str, Any]:
         "efficiency": {
             "compute": e.compute,
             "memory": e.memory,
+            "attention": e.attention,
+            "attention_items": e.attention_items,
+            "attention_floor": e.attention_floor,
             "step_overhead_s": e.step_overhead_s,
             "seq_overhead_s": e.seq_overhead_s,
             "collective_latency_s": e.collective_latency_s,

@@ -30,23 +30,33 @@ MAX_GPUS = 4096
 class Efficiency:
     """How far a real serving engine falls short of the roofline.
 
-    ``compute`` and ``memory`` scale the dense peak FLOP/s and the memory bandwidth; the
-    overheads are added to every forward step: a fixed part (kernel launches, scheduling), a part
-    per running sequence (sampling, output processing on the CPU), and a latency per all-reduce on
-    top of the link's own hop latency. The ideal model is ``Efficiency()``: the roofline itself.
+    ``compute`` scales the dense peak FLOP/s (matmuls); ``memory`` the bandwidth at which weights
+    and activations stream; ``attention`` the bandwidth at which decode attention reads the KV
+    cache (a gather over paged blocks, far less efficient than streaming weights) once enough work
+    is in flight: ``attention_items`` (sequence x KV-head pairs per GPU) to reach it, below which it
+    falls in proportion, but never under ``attention_floor`` of it (split-KV kernels spread even one
+    sequence over the GPU; 0 items means always at the peak). The overheads
+    are added to every forward step: a fixed part (kernel launches, scheduling), a part per running
+    sequence (sampling, output processing on the CPU), and a latency per all-reduce on top of the
+    link's own hop latency. The ideal model is ``Efficiency()``: the roofline itself.
     """
 
     compute: float = 1.0
     memory: float = 1.0
+    attention: float = 1.0
+    attention_items: float = 0.0
+    attention_floor: float = 1.0
     step_overhead_s: float = 0.0
     seq_overhead_s: float = 0.0
     collective_latency_s: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("compute", "memory"):
+        for name in ("compute", "memory", "attention", "attention_floor"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 < value <= 1):
                 raise InputError(f"{name} efficiency must be in (0, 1], got {value!r}")
+        if not (isinstance(self.attention_items, int | float) and 0 <= self.attention_items < 1e7):
+            raise InputError(f"attention_items must be 0 or more, got {self.attention_items!r}")
         for name in ("step_overhead_s", "seq_overhead_s", "collective_latency_s"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 <= value < 10 and math.isfinite(value)):

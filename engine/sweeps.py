@@ -97,7 +97,8 @@ def boundness(s: Scenario, batches: npt.ArrayLike, contexts: npt.ArrayLike) -> B
 
     w1 = float(np.max(model.weight_read(np.ones(1)))) / model.bw_eff
     dec_seq_compute = (model.dec_f0 + model.dec_f1 * ctx) / model.peak_eff
-    dec_seq_memory = (model.act_tok + model.kv_tok * ctx) / model.bw_eff
+    # The boundary sits at large batches, where attention runs at its full-parallelism bandwidth.
+    dec_seq_memory = model.act_tok / model.bw_eff + model.kv_tok * ctx / model.bw_att
     return Boundness(
         batch=b[:, 0],
         context=ctx,
