@@ -326,3 +326,25 @@ def default_catalog() -> Catalog:
     if _DEFAULT is None:
         _DEFAULT = load_catalog()
     return _DEFAULT
+
+
+def gpu_id_for_device(name: str, memory_bytes: float) -> str | None:
+    """The catalog id of a GPU as the driver names it ('NVIDIA H100 80GB HBM3' -> 'h100-sxm')."""
+    n = name.lower().replace("nvidia", "").replace("geforce", "")
+    rules = (
+        ("h200", "h200"),
+        ("b200", "b200"),
+        ("l40s", "l40s"),
+        ("mi300x", "mi300x"),
+        ("3090", "rtx-3090"),
+        ("4090", "rtx-4090"),
+        ("4060", "rtx-4060"),
+    )
+    for key, ident in rules:
+        if key in n:
+            return ident
+    if "h100" in n:
+        return "h100-pcie" if "pcie" in n else "h100-sxm"
+    if "a100" in n:
+        return "a100-80gb" if memory_bytes > 60 * 1024**3 else "a100-40gb"
+    return None

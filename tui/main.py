@@ -6,17 +6,50 @@ Textual is imported only when the app starts, so headless commands stay fast.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from engine.cli import main as cli_main
 
 
+def initial_draft(args: argparse.Namespace) -> object:
+    """The app's first scenario: the article's setup, the local NVIDIA GPU if one is seen, then
+    whatever the command line gave. Invalid choices raise InputError (exit 2 before the app)."""
+    from engine import default_catalog
+    from tui.detect import detect_local_gpu
+    from tui.state import Draft
+
+    catalog = default_catalog()
+    draft = Draft()
+    local = None if args.gpu else detect_local_gpu(catalog)
+    if local is not None:
+        draft = draft.with_value("gpu", local[0]).with_value("gpus", local[1])
+    given = {
+        "model": args.model,
+        "gpu": args.gpu,
+        "gpus": args.gpus,
+        "tp": args.tp,
+        "input_tokens": args.input_tokens,
+        "output_tokens": args.output_tokens,
+        "batch_sizes": tuple(args.batch) if args.batch else None,
+        "mode": args.mode,
+        "price_per_gpu_hour": args.price_per_gpu_hour,
+        "gamma": args.gamma,
+        "weight_dtype": args.weight_dtype,
+        "kv_dtype": args.kv_dtype,
+    }
+    for name, value in given.items():
+        if value is not None:
+            draft = draft.with_value(name, value)
+    draft.scenario(catalog)  # refuse a bad command line before the app starts
+    return draft
+
+
 def _launch(args: argparse.Namespace) -> int:
-    print(
-        "tokentui: the interactive app is not built yet; use 'tokentui estimate' (see --help)",
-        file=sys.stderr,
-    )
+    draft = initial_draft(args)
+    from engine import default_catalog
+    from tui.app import TokentuiApp
+
+    TokentuiApp(default_catalog(), draft).run()  # type: ignore[arg-type]
     return 0
 
 

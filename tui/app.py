@@ -1,0 +1,59 @@
+"""The tokentui app: bindings, theme, command palette and the main screen."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from engine.catalog import Catalog
+from tui.commands import TokentuiCommands
+from tui.help import HelpScreen
+from tui.main_screen import MainScreen
+from tui.state import Draft
+
+
+class TokentuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "tokentui"
+    SUB_TITLE = "what LLM inference costs, and why"
+    COMMANDS = App.COMMANDS | {TokentuiCommands}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "help", id="help", tooltip="keys and charts"),
+        Binding("d", "toggle_dark", "theme", id="theme", tooltip="dark / light theme"),
+        Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, catalog: Catalog, draft: Draft, chart: str = "throughput") -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.initial_draft = draft
+        self.initial_chart = chart
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.catalog, self.initial_draft, self.initial_chart))
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 100, "-narrow")
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def run_screen_action(self, action: str) -> None:
+        self.call_later(self.main.run_action, action)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from textual.widgets import Input
+
+        if action in {"toggle_dark", "help"} and isinstance(self.focused, Input):
+            return None if action == "toggle_dark" else True
+        return True

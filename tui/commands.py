@@ -1,0 +1,52 @@
+"""Command palette entries: every action of the app, with a category prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.state import CHARTS
+
+if TYPE_CHECKING:
+    from tui.app import TokentuiApp
+
+
+class TokentuiCommands(Provider):
+    def commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app: TokentuiApp = self.app  # type: ignore[assignment]
+        out: list[tuple[str, Callable[[], object], str]] = []
+        for n, (cid, label) in enumerate(CHARTS, start=1):
+            out.append(
+                (
+                    f"chart: {label}",
+                    partial(app.run_screen_action, f"chart('{cid}')"),
+                    f"show the {label.lower()} chart (key {n})",
+                )
+            )
+        out += [
+            (
+                "mode: switch realistic / ideal",
+                partial(app.run_screen_action, "toggle_mode"),
+                "key m",
+            ),
+            ("batch: next batch size", partial(app.run_screen_action, "batch(1)"), "key ]"),
+            ("batch: previous batch size", partial(app.run_screen_action, "batch(-1)"), "key ["),
+            ("theme: switch dark / light", app.action_toggle_dark, "key d"),
+            ("help: keys and charts", app.action_help, "key ? or F1"),
+            ("app: quit", app.exit, "Ctrl+Q"),
+        ]
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self.commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

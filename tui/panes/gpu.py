@@ -1,0 +1,76 @@
+"""GPU pane: the catalog with filter; count, tensor-parallel degree, price; key facts."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from engine.catalog import Catalog
+from engine.dashboard import Dashboard
+from engine.specs import GIB
+from tui.panes.catalog_list import CatalogList
+from tui.state import Draft
+from tui.widgets import Field, number
+
+
+def _tp(text: str) -> int | None:
+    text = text.strip()
+    return None if text in ("", "auto") else number(int, 1, 4096, "TP")(text)
+
+
+class GPUPane(Vertical):
+    def __init__(self, catalog: Catalog, draft: Draft) -> None:
+        super().__init__(id="gpu-pane", classes="pane")
+        self.border_title = "GPU"
+        self.catalog = catalog
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        entries = [(g.id, g.name) for g in self.catalog.gpus.values()]
+        yield CatalogList("gpu", entries, self.draft.gpu, what="GPUs")
+        yield Field(
+            "gpus",
+            "GPUs",
+            str(self.draft.gpus),
+            number(int, 1, 4096, "GPUs"),
+            tooltip="how many GPUs; beyond one TP group they are replicas",
+        )
+        yield Field(
+            "tp",
+            "TP",
+            "" if self.draft.tp is None else str(self.draft.tp),
+            _tp,
+            placeholder="= GPUs",
+            tooltip="tensor-parallel degree; empty: all GPUs",
+        )
+        price = self.draft.price_per_gpu_hour
+        yield Field(
+            "price_per_gpu_hour",
+            "$ / GPU-h",
+            "" if price is None else f"{price:g}",
+            _price,
+            placeholder="catalog price",
+        )
+        yield Static(id="gpu-facts", classes="facts")
+
+    def show(self, draft: Draft, d: Dashboard) -> None:
+        self.draft = draft
+        self.query_one(CatalogList).select(draft.gpu)
+        s, g = d.scenario, d.scenario.gpu
+        link = g.interconnect
+        self.query_one("#gpu-facts", Static).update(
+            f"[b]{g.memory_bytes / GIB:.0f} GB[/] · [b]{g.memory_bandwidth / 1e12:.2f} TB/s[/]\n"
+            f"[b]{s.gpu.peak(s.weight_dtype) / 1e12:,.0f}[/] TFLOP/s "
+            f"{g.compute_precision(s.weight_dtype)} dense\n"
+            f"{link.kind} {link.bandwidth / 1e9:.0f} GB/s\n"
+            f"balance [b]{g.machine_balance(s.weight_dtype):.0f}[/] FLOP/byte\n"
+            f"TP {s.tp}"
+            + (f" x {s.replicas} replicas" if s.replicas > 1 else "")
+            + f" · ${s.price_per_gpu_hour:g}/GPU-h"
+        )
+
+
+def _price(text: str) -> float | None:
+    text = text.strip().lstrip("$")
+    return None if text == "" else number(float, 0, 1e5, "price")(text)

@@ -1,0 +1,57 @@
+"""The summary strip: always visible, the scenario's headline numbers at the selected batch.
+
+Three short lines (each under 80 columns) so that nothing hides a number on a small terminal.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from engine.dashboard import Dashboard
+from engine.report import human_bytes, human_seconds
+
+
+def summary_text(d: Dashboard) -> Text:
+    s, r, i = d.scenario, d.run, d.selected
+    t = Text()
+    t.append(f" {s.mode} ", style="bold reverse")
+    t.append(f" weights {human_bytes(d.plan.weights_bytes)}/GPU · KV ")
+    t.append(f"{d.kv_bytes_per_token / 1e3:.0f} kB", style="bold")
+    t.append("/token · fits ")
+    t.append(f"{d.plan.max_batch}", style="bold")
+    t.append(" seqs")
+    if d.min_gpus and d.min_gpus != s.tp:
+        t.append(f" · min GPUs {d.min_gpus}")
+    t.append("\n")
+    if d.fit_error:
+        t.append("DOES NOT FIT ", style="bold reverse red")
+        t.append(" " + d.fit_error.split(" at ", 1)[-1], style="red")
+        return t
+    t.append(f" batch {d.batch} ", style="bold reverse")
+    t.append(" TTFT ")
+    t.append(human_seconds(float(r.ttft_s[i])), style="bold")
+    t.append(" · TPOT ")
+    t.append(human_seconds(float(r.tpot_s[i])), style="bold")
+    t.append(" · ")
+    t.append(f"{float(r.total_tokens_per_s[i]):,.0f}", style="bold")
+    t.append(f" tok/s · {float(r.per_request_tokens_per_s[i]):,.1f}/req")
+    if not r.fits[i]:
+        waves = int(r.waves[i])
+        t.append(f" · {waves} waves" if waves > 1 else " · no fit", style="bold red")
+    t.append("\n")
+    t.append(f"${float(r.cost_per_1m_input_usd[i]):.3g}", style="bold green")
+    t.append(" in / ")
+    t.append(f"${float(r.cost_per_1m_output_usd[i]):.3g}", style="bold green")
+    t.append(" out per 1M · ")
+    t.append(
+        f"prefill {r.prefill_bound[i]}, decode {r.decode_bound[i]}-bound · comm "
+        f"{float(r.comm_share[i]) * 100:.0f}%",
+        style="dim",
+    )
+    return t
+
+
+class Summary(Static):
+    def show(self, d: Dashboard) -> None:
+        self.update(summary_text(d))
