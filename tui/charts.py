@@ -8,15 +8,20 @@ are drawn as log2/log10 of the values on a linear axis with readable tick labels
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from engine.dashboard import Dashboard
 
-REAL, IDEAL, REQ, REQ_IDEAL = "blue", "cyan", "orange", "yellow"
-COMPUTE, MEMORY, GREY, FG = "blue", "red", "gray", "default"
+# 24-bit colours: named ones are remapped by terminal palettes and themes.
+BLUE, CYAN, ORANGE, YELLOW = (66, 135, 245), (0, 200, 215), (255, 145, 30), (240, 210, 60)
+RED, GREEN, MAGENTA, GREY = (235, 60, 60), (60, 190, 90), (200, 90, 220), (140, 140, 140)
+REAL, IDEAL, REQ, REQ_IDEAL = BLUE, CYAN, ORANGE, YELLOW
+COMPUTE, MEMORY, FG = BLUE, RED, "default"
 Measured = Sequence[tuple[float, float]]  # (batch, total tokens/s) points
 
 
@@ -78,6 +83,12 @@ class Chart(PlotextPlot):
         self.dashboard: Dashboard | None = None
         self.measured: Measured = ()
         self.draws = 0  # how many times the chart was rebuilt (tests and benchmarks read it)
+        self.last_render = 0.0
+
+    def render(self) -> RenderResult:
+        result = super().render()
+        self.last_render = time.perf_counter()  # benchmarks: when the chart was last drawn
+        return result
 
     def show(self, d: Dashboard, measured: Measured = ()) -> None:
         self.dashboard, self.measured = d, measured
@@ -125,7 +136,7 @@ class ThroughputChart(Chart):
             xs,
             ideal.per_request_tokens_per_s.tolist(),
             color=REQ_IDEAL,
-            marker="dot",
+            marker="braille",
             yside="right",
             label="per req., ideal",
         )
@@ -139,7 +150,7 @@ class ThroughputChart(Chart):
         if self.measured:
             mx = [math.log2(b) for b, _ in self.measured]
             plt.scatter(
-                mx, [t for _, t in self.measured], color="green", marker="+", label="measured"
+                mx, [t for _, t in self.measured], color=GREEN, marker="+", label="measured"
             )
         self.mark_wall(d)
         plt.ylabel("total output tok/s", yside="left")
@@ -150,11 +161,11 @@ class ThroughputChart(Chart):
 
 class BottleneckChart(Chart):
     SEGMENTS = (
-        ("compute", "step_compute_s", "blue"),
-        ("weights", "step_weights_s", "green"),
-        ("KV cache", "step_kv_s", "magenta"),
-        ("comm", "step_comm_s", "orange"),
-        ("overhead", "step_overhead_s", "gray"),
+        ("compute", "step_compute_s", BLUE),
+        ("weights", "step_weights_s", GREEN),
+        ("KV cache", "step_kv_s", MAGENTA),
+        ("comm", "step_comm_s", ORANGE),
+        ("overhead", "step_overhead_s", GREY),
     )
 
     def draw(self, d: Dashboard) -> None:
@@ -193,14 +204,14 @@ class CostChart(Chart):
         plt.plot(
             xs,
             np.log10(np.maximum(out, safe)).tolist(),
-            color="red",
+            color=RED,
             marker="hd",
             label="$ / 1M output",
         )
         plt.plot(
             xs,
             np.log10(np.maximum(inp, safe)).tolist(),
-            color="green",
+            color=GREEN,
             marker="hd",
             label="$ / 1M input",
         )
@@ -224,18 +235,18 @@ class ContextChart(Chart):
         left.plot(
             xs,
             (c.kv_bytes / 1e9).tolist(),
-            color="magenta",
+            color=MAGENTA,
             marker="hd",
             label=f"KV, batch {d.batch}",
         )
-        left.hline(c.weight_bytes / 1e9, "green")
+        left.hline(c.weight_bytes / 1e9, GREEN)
         left.hline(d.plan.usable_bytes / 1e9, GREY)
         left.xticks(ticks, labels)
         left.xlabel("prompt tokens (log)")
         left.ylabel("GB per GPU")
         left.title("KV vs weights (green)")
         right = self.plt.subplot(1, 2)
-        right.plot(xs, (c.step_s * 1e3).tolist(), color="red", marker="hd", label="ms/token")
+        right.plot(xs, (c.step_s * 1e3).tolist(), color=RED, marker="hd", label="ms/token")
         right.plot(
             xs,
             c.run.total_tokens_per_s.tolist(),
@@ -277,7 +288,7 @@ class BoundnessChart(Chart):
                 sub.plot(
                     lx[line].tolist(), np.log2(boundary[line]).tolist(), color=FG, marker="braille"
                 )
-            sub.scatter([here[0]], [here[1]], color="green", marker="O")
+            sub.scatter([here[0]], [here[1]], color=GREEN, marker="O")
             sub.xticks(xt, xl)
             sub.yticks(yt, yl)
             sub.xlabel("context (log)")

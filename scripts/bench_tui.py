@@ -1,0 +1,98 @@
+"""App speed against the targets of issue #3. Run: .venv/bin/python scripts/bench_tui.py
+
+1. Cold start: from launching a fresh Python process to the first complete frame with a chart
+   drawn (headless, 120x40), median of 5 launches. Target 1.0 s.
+2. Redraw: 50 key presses that each change the scenario (typing into the input-tokens field);
+   for each, the time from the key press until the visible chart has been drawn again.
+   Target p95 <= 100 ms. Also reported at 160x48.
+Exit code 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+
+CHILD = r"""
+import sys, time, asyncio
+t_spawn = float(sys.argv[1])
+from engine import default_catalog
+from tui.app import TokentuiApp
+from tui.state import Draft
+
+async def main():
+    app = TokentuiApp(default_catalog(), Draft())
+    async with app.run_test(size=(120, 40)) as pilot:
+        while True:
+            screen = app.screen
+            chart = getattr(screen, "visible_chart", None)
+            if chart is not None and chart().last_render:
+                print(chart().last_render - time.perf_counter() + time.time() - t_spawn)
+                return
+            await asyncio.sleep(0.002)
+
+asyncio.run(main())
+"""
+
+
+def cold_start() -> list[float]:
+    out = []
+    for _ in range(5):
+        t0 = time.time()
+        res = subprocess.run([sys.executable, "-c", CHILD, str(t0)], capture_output=True,
+                             text=True, check=True)
+        out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out
+
+
+async def redraw(size: tuple[int, int]) -> list[float]:
+    from engine import default_catalog
+    from tui.app import TokentuiApp
+    from tui.state import Draft
+
+    app = TokentuiApp(default_catalog(), Draft())
+    latencies = []
+    async with app.run_test(size=size) as pilot:
+        screen = app.main
+        field = screen.field("input_tokens").input
+        field.focus()
+        await pilot.pause()
+        await pilot.press("end")  # cursor after "2035", nothing selected
+        chart = screen.visible_chart()
+        for i in range(50):
+            # alternate 2035 -> 2035d -> 2035: every press is a new, valid scenario
+            key = "backspace" if i % 2 else str(1 + i % 9)
+            before = chart.last_render
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            deadline = t0 + 5.0
+            while chart.last_render == before and time.perf_counter() < deadline:
+                await asyncio.sleep(0.0005)
+            latencies.append(chart.last_render - t0)
+    return latencies
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
+
+
+def main() -> int:
+    starts = cold_start()
+    ok = statistics.median(starts) <= 1.0
+    print(f"cold start to first frame with chart: median {statistics.median(starts):.3f} s, "
+          f"max {max(starts):.3f} s (target 1.0 s) {'ok' if ok else 'MISSED'}")
+    for size in ((120, 40), (160, 48)):
+        lat = asyncio.run(redraw(size))
+        good = p95(lat) <= 0.100
+        ok &= good
+        print(f"redraw after a key press at {size[0]}x{size[1]}: p95 {p95(lat) * 1e3:.1f} ms, "
+              f"median {statistics.median(lat) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms "
+              f"(target p95 100 ms) {'ok' if good else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
