@@ -65,7 +65,7 @@ from typing import Any
 
 import tomli_w
 
-from engine.arch import FLOP_COUNTS
+from engine.arch import FLOP_COUNTS, check_tp
 from engine.calibration import default_efficiency
 from engine.catalog import (
     Catalog,
@@ -464,6 +464,24 @@ def preset_from_toml_dict(
     except InputError as exc:
         raise InputError(f"{w}: {exc}") from None
 
+    # the checks that join fields, named here (make_scenario makes them again)
+    gpus, tp = hw["gpus"], hw.get("tp", hw["gpus"])
+    w = f"{where}: [hardware]"
+    if gpus % tp:
+        raise InputError(
+            f"{w}: field 'tp': {gpus} GPUs cannot be split into tensor-parallel groups of {tp} "
+            f"(gpus must be a multiple of tp)"
+        )
+    try:
+        check_tp(model, tp)
+    except InputError as exc:
+        raise InputError(f"{w}: field 'tp': {exc}") from None
+    context = wl["input_tokens"] + wl["output_tokens"]
+    if context > model.max_context:
+        raise InputError(
+            f"{where}: [workload]: fields 'input_tokens' + 'output_tokens' ({context:,}) exceed "
+            f"the {model.max_context:,}-token context of {model.id}"
+        )
     try:
         scenario = make_scenario(
             model,
