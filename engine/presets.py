@@ -50,6 +50,12 @@ GPU is written by id when it is the built-in catalog's own entry, unchanged, and
 (so a file shared with a colleague carries its custom hardware). Reading checks every field: a
 malformed file, a wrong type, a missing field, an unknown key or a newer schema raises
 :class:`InputError` naming the file, the field and the reason. Loading never writes.
+
+API (for the CLI and the app): :class:`Preset`; :func:`load_preset` (a name or a path: what
+``--preset`` opens); :func:`list_presets` (presets and the errors of bad files);
+:func:`save_preset`, :func:`delete_preset`, :func:`rename_preset`; :func:`check_name` (refuse
+with a reason) and :func:`safe_name` (make a file name to show before saving);
+:func:`preset_to_toml` / :func:`preset_from_toml_dict` (the file format).
 """
 
 from __future__ import annotations
@@ -358,6 +364,9 @@ def _one_of(value: str, accepted: tuple[str, ...], key: str, where: str) -> None
         )
 
 
+_EITHER = " (the table holds either a catalog id alone, or a full definition as in the catalog)"
+
+
 def _model(table: dict[str, Any], where: str, catalog: Catalog) -> ModelSpec:
     where = f"{where}: [model]"
     if set(table) == {"id"}:
@@ -367,7 +376,10 @@ def _model(table: dict[str, Any], where: str, catalog: Catalog) -> ModelSpec:
             return catalog.model(table["id"])
         except InputError as exc:
             raise InputError(f"{where}: field 'id': {exc}") from None
-    return model_from_dict(table, where)
+    try:
+        return model_from_dict(table, where)
+    except InputError as exc:
+        raise InputError(f"{exc}{_EITHER}") from None
 
 
 def _gpu(table: dict[str, Any], where: str, catalog: Catalog) -> GPUSpec:
@@ -379,7 +391,10 @@ def _gpu(table: dict[str, Any], where: str, catalog: Catalog) -> GPUSpec:
             return catalog.gpu(table["id"])
         except InputError as exc:
             raise InputError(f"{where}: field 'id': {exc}") from None
-    return gpu_from_dict(table, where)
+    try:
+        return gpu_from_dict(table, where)
+    except InputError as exc:
+        raise InputError(f"{exc}{_EITHER}") from None
 
 
 def preset_from_toml_dict(

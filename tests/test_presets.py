@@ -809,3 +809,19 @@ def test_preset_dataclass_refuses_unknown_chart(home: Path) -> None:
     s = load_preset("m3-ultra").scenario
     with pytest.raises(InputError, match="unknown chart 'pie'"):
         Preset(name="x", scenario=s, chart="pie")
+
+
+def test_readme_example_is_a_valid_preset(home: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("### Presets", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    p = preset_from_toml_dict(tomllib.loads(example), "README")
+    s = p.scenario
+    assert (p.name, s.gpus, s.tp, s.input_tokens, s.batch_sizes) == (
+        "my-setup",
+        8,
+        8,
+        8000,
+        (1, 8, 64),
+    )
+    assert s.efficiency.compute == 0.47 and s.efficiency.step_overhead_s == 0.0012
