@@ -19,7 +19,7 @@ from engine.arch import kv_bytes_per_token, parameter_count
 from engine.batch import run
 from engine.calibration import default_efficiency
 from engine.catalog import Catalog, default_catalog
-from engine.cli import PROG, ArgumentParser, _efficiency_fields
+from engine.cli import PROG, ArgumentParser
 from engine.errors import InputError
 from engine.hfconfig import import_hf_config
 from engine.memory import check_fits
@@ -39,7 +39,7 @@ from engine.presets import (
     user_presets_dir,
 )
 from engine.report import human_seconds, scenario_dict
-from engine.scenario import IDEAL, Efficiency, Scenario, make_scenario
+from engine.scenario import IDEAL, Scenario, make_scenario
 
 # ------------------------------------------------------------------------------ estimate --preset
 
@@ -76,9 +76,7 @@ def scenario_from_preset_args(args: argparse.Namespace, catalog: Catalog) -> Sce
         "collective_latency_s": _scaled(given("collective_latency_us"), 1e-6),
         "seq_overhead_s": _scaled(given("seq_overhead_us"), 1e-6),
     }
-    efficiency = Efficiency(
-        **{**_efficiency_fields(efficiency), **{k: v for k, v in factors.items() if v is not None}}
-    )
+    efficiency = replace(efficiency, **{k: v for k, v in factors.items() if v is not None})
     serving = s.serving
     for key in ("memory_utilization", "max_num_seqs"):
         if given(key) is not None:
