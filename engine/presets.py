@@ -423,7 +423,8 @@ def preset_from_toml_dict(
     if d["schema"] < 1:
         raise InputError(f"{where}: field 'schema' must be {SCHEMA}, got {d['schema']}")
     _finite(dict(d), "", where)
-    catalog = catalog or default_catalog()
+    if catalog is None:
+        catalog = default_catalog()
 
     chart = d.get("chart", DEFAULT_CHART)
     _one_of(chart, CHARTS, "chart", where)
