@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.specs import GIB, PEAK_PRECISIONS, GPUSpec, Interconnect, ModelSpec
+from engine.userdata import config_dir
 
 # field name -> (type, required); int fields refuse bools and floats.
 _MODEL_FIELDS: dict[str, tuple[type, bool]] = {
@@ -317,14 +318,30 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
     return catalog
 
 
+_BUILTIN: Catalog | None = None
 _DEFAULT: Catalog | None = None
+_DEFAULT_HOME: Path | None = None
 
 
-def default_catalog() -> Catalog:
-    """The built-in catalog, loaded once."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_catalog()
+def builtin_catalog() -> Catalog:
+    """The catalog shipped with the app alone (no user files), loaded once."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        _BUILTIN = load_catalog()
+    return _BUILTIN
+
+
+def default_catalog(reload: bool = False) -> Catalog:
+    """The built-in catalog plus the user's ``models/`` and ``gpus/`` in
+    :func:`engine.userdata.config_dir` (``$TOKENTUI_HOME`` is read at every call).
+
+    Loaded once per user directory; ``reload=True`` reads the files again (after one was added).
+    A bad user file is listed in ``errors`` and never hides the other entries.
+    """
+    global _DEFAULT, _DEFAULT_HOME
+    home = config_dir()
+    if reload or _DEFAULT is None or home != _DEFAULT_HOME:
+        _DEFAULT, _DEFAULT_HOME = load_catalog([home]), home
     return _DEFAULT
 
 

@@ -71,22 +71,46 @@ def _positive_float(name: str) -> Callable[[str], float]:
     return parse
 
 
+#: The value of each scenario option that is not given: the article's setup.
+SCENARIO_DEFAULTS: dict[str, Any] = {
+    "model": "llama-3.3-70b",
+    "gpu": "h100-sxm",
+    "gpus": 4,
+    "input_tokens": 2035,
+    "output_tokens": 300,
+    "mode": "realistic",
+    "gamma": 0.3,
+    "kv_dtype": "bf16",
+}
+
+
 def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None:
-    """The options that define a scenario; shared by ``estimate`` and the app."""
-    d: Callable[[Any], Any] = (lambda v: v) if defaults else (lambda v: None)
-    p.add_argument("--model", default=d("llama-3.3-70b"), help="model id (see 'tokentui models')")
-    p.add_argument("--gpu", default=d("h100-sxm"), help="GPU id (see 'tokentui gpus')")
-    p.add_argument("--gpus", type=int, default=d(4), help="number of GPUs (default 4)")
+    """The options that define a scenario; shared by ``estimate`` and the app. With
+    ``defaults=False`` an option not given is None (so that a preset's value can stand)."""
+    d: Callable[[str], Any] = (lambda k: SCENARIO_DEFAULTS[k]) if defaults else (lambda k: None)
+    p.add_argument(
+        "--preset",
+        default=None,
+        help="start from a preset: a name (see 'tokentui presets') or a .toml file; "
+        "the options given beside it override it",
+    )
+    p.add_argument("--model", default=d("model"), help="model id (see 'tokentui models')")
+    p.add_argument("--gpu", default=d("gpu"), help="GPU id (see 'tokentui gpus')")
+    p.add_argument("--gpus", type=int, default=d("gpus"), help="number of GPUs (default 4)")
     p.add_argument("--tp", type=int, default=None, help="tensor-parallel degree (default: --gpus)")
-    p.add_argument("--input-tokens", type=int, default=d(2035), help="prompt tokens (default 2035)")
-    p.add_argument("--output-tokens", type=int, default=d(300), help="output tokens (default 300)")
+    p.add_argument(
+        "--input-tokens", type=int, default=d("input_tokens"), help="prompt tokens (default 2035)"
+    )
+    p.add_argument(
+        "--output-tokens", type=int, default=d("output_tokens"), help="output tokens (default 300)"
+    )
     p.add_argument(
         "--batch",
         type=_batch_list,
         default=None,
         help="batch sizes: a list 1,2,4 or a maximum 512 (powers of two up to it; default 512)",
     )
-    p.add_argument("--mode", choices=MODES, default=d("realistic"), help="default realistic")
+    p.add_argument("--mode", choices=MODES, default=d("mode"), help="default realistic")
     p.add_argument(
         "--price-per-gpu-hour",
         type=_positive_float("price"),
@@ -96,7 +120,7 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
     p.add_argument(
         "--gamma",
         type=_positive_float("gamma"),
-        default=d(0.3),
+        default=d("gamma"),
         help="input/output token cost ratio (default 0.3, the article's)",
     )
     p.add_argument(
@@ -105,7 +129,9 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
         default=None,
         help="weight precision (default: the model's, bf16)",
     )
-    p.add_argument("--kv-dtype", choices=KV_DTYPES, default=d("bf16"), help="KV-cache precision")
+    p.add_argument(
+        "--kv-dtype", choices=KV_DTYPES, default=d("kv_dtype"), help="KV-cache precision"
+    )
     p.add_argument(
         "--flop-count",
         choices=FLOP_COUNTS,
@@ -164,6 +190,14 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
 
 
 def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
+    """The scenario the options describe; an option that is None takes its default, or, with
+    ``--preset``, the preset's value (engine/cli_presets.py)."""
+    if getattr(args, "preset", None):
+        from engine.cli_presets import scenario_from_preset_args
+
+        return scenario_from_preset_args(args, catalog)
+    given = {k: v for k, v in vars(args).items() if v is not None}
+    args = argparse.Namespace(**{**vars(args), **SCENARIO_DEFAULTS, **given})
     model = catalog.model(args.model)
     gpu = catalog.gpu(args.gpu)
     base = make_scenario(model, gpu, gpus=args.gpus, tp=args.tp, mode=args.mode)
@@ -320,7 +354,7 @@ def build_parser() -> ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
 
     est = sub.add_parser("estimate", help="predict latency, throughput and cost over batch sizes")
-    add_scenario_args(est)
+    add_scenario_args(est, defaults=False)  # defaults filled in scenario_from_args
     est.add_argument("--json", action="store_true", help="print one JSON object")
     est.set_defaults(func=cmd_estimate)
 
@@ -331,6 +365,10 @@ def build_parser() -> ArgumentParser:
     gpus = sub.add_parser("gpus", help="list the GPUs in the catalog")
     gpus.add_argument("--json", action="store_true")
     gpus.set_defaults(func=cmd_gpus)
+
+    from engine.cli_presets import register  # presets, models import (engine/cli_presets.py)
+
+    register(sub)
     return parser
 
 
