@@ -288,3 +288,57 @@ def fit(
         points=n_points,
         iterations=iterations,
     )
+
+
+#: Which undetermined factor :func:`fit_determined` holds first: weight streaming has a good
+#: prior (STREAM-like copies reach ~90% of the datasheet bandwidth), the attention ramp and the
+#: per-sequence overhead are refinements; the fixed step overhead and compute are held last.
+HOLD_ORDER: tuple[str, ...] = (
+    "memory",
+    "attention_floor",
+    "attention_items",
+    "attention",
+    "seq_overhead_s",
+    "collective_latency_s",
+    "step_overhead_s",
+    "compute",
+)
+
+
+def fit_determined(
+    cases: list[FitCase],
+    start: Efficiency,
+    free: tuple[str, ...] = PARAMS,
+    hold_order: tuple[str, ...] = HOLD_ORDER,
+) -> FitResult:
+    """:func:`fit`, then, while some factors are not pinned down, hold the first of them in
+    ``hold_order`` at its ``start`` value and fit the others again.
+
+    :func:`fit` holds every undetermined factor at once; but often they are undetermined only
+    together. The memory efficiency, the fixed step overhead and the collective latency all add a
+    constant to every decode step of one setup (model, GPU, TP), so two setups pin down only two
+    combinations of the three: holding one lets the data determine the other two.
+    """
+    result = fit(cases, start, free=free)
+    held: list[str] = []
+    rel = dict(result.rel_stderr)
+    while result.undetermined:
+        order = [n for n in hold_order if n in result.undetermined] + list(result.undetermined)
+        held.append(order[0])
+        rest = tuple(n for n in free if n not in held)
+        if not rest:
+            break
+        result = fit(cases, start, free=rest)
+        rel.update(result.rel_stderr)
+    undetermined = tuple(n for n in free if n in held or n in result.undetermined)
+    if not held:
+        return result
+    eff = replace(result.efficiency, **{n: getattr(start, n) for n in held})
+    return replace(
+        result,
+        efficiency=eff,
+        free=free,
+        undetermined=undetermined,
+        rel_stderr={n: rel[n] for n in free if n in rel},
+        mape_after={c.label: mape(c, eff) for c in cases if c.targets},
+    )
