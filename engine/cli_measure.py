@@ -31,7 +31,7 @@ from engine.compare import (
 )
 from engine.errors import InputError
 from engine.measure import Measurement, load_measurement
-from engine.profiles import check_name, load_named_profile, save_profile
+from engine.profiles import check_name, load_named_profile, profiles_dir, save_profile
 from engine.scenario import MODES, Efficiency, Scenario, Serving, make_scenario
 from engine.specs import KV_DTYPES, WEIGHT_DTYPES
 
@@ -455,6 +455,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     catalog = default_catalog()
     if args.save:
         check_name(args.save)
+        existing = profiles_dir() / f"{args.save}.toml"
+        if existing.exists() and not args.force:
+            raise InputError(
+                f"profile {args.save!r} exists ({existing}); give --force to replace it"
+            )
     base = _base(args, catalog, "realistic")
     start = base.efficiency
     cases: list[FitCase] = []
