@@ -181,12 +181,26 @@ def register(sub: Any) -> None:
 # ---------------------------------------------------------------------------- shared steps
 
 
-def _load(files: Sequence[str]) -> list[Measurement]:
-    seen: dict[Path, None] = {}
+def _load(files: Sequence[str]) -> list[tuple[Measurement, str | None]]:
+    """Each file once, with why it is not compared (None when it is). A file given twice is read
+    once; a file with the same measurements as an earlier one (the sweep repeats the four main
+    files, with another description) is reported as a copy, so that nothing counts twice."""
+    out: list[tuple[Measurement, str | None]] = []
+    seen_paths: set[Path] = set()
+    seen: dict[tuple[object, ...], str] = {}
     for f in files:
-        seen.setdefault(Path(f).resolve(), None)
-    by_resolved = {Path(f).resolve(): f for f in reversed(files)}
-    return [load_measurement(Path(by_resolved[p])) for p in seen]
+        path = Path(f)
+        if path.resolve() in seen_paths:
+            continue
+        seen_paths.add(path.resolve())
+        meas = load_measurement(path)
+        key = (meas.format, meas.model_name, meas.points)
+        if key in seen:
+            out.append((meas, f"the same measurements as {seen[key]}: counted once"))
+            continue
+        seen[key] = f
+        out.append((meas, not_compared_reason(meas)))
+    return out
 
 
 def _base(args: argparse.Namespace, catalog: Catalog, mode: str) -> Scenario:
@@ -254,7 +268,7 @@ def _hardware_text(r: Resolved) -> str:
     s, src = r.scenario, r.sources
     replicas = f", {s.replicas} replicas" if s.replicas > 1 else ""
     return (
-        f"{s.model.id} ({'flag' if src['model'] == 'flag' else 'from the file'}) on "
+        f"{s.model.id} ({'flag' if src['model'] == 'flag' else 'from the file'}), "
         f"{s.gpus} x {s.gpu.id}, TP {s.tp}{replicas} ({_origin(src)}), weights {s.weight_dtype}"
     )
 
@@ -284,8 +298,7 @@ def _point_dict(r: Row) -> dict[str, Any]:
 def run_compare(args: argparse.Namespace, catalog: Catalog) -> Summary:
     base = _base(args, catalog, args.mode)
     files = []
-    for meas in _load(args.files):
-        reason = not_compared_reason(meas)
+    for meas, reason in _load(args.files):
         if reason:
             files.append(skip_file(meas, reason))
         else:
@@ -332,6 +345,7 @@ def compare_dict(summary: Summary, args: argparse.Namespace) -> dict[str, Any]:
             "files_compared": len(summary.compared),
             "files_not_compared": len(summary.files) - len(summary.compared),
             "median_file_mape_pct": summary.median_file_mape,
+            "median_point_error_pct": summary.median_ape,
         },
         "worst": [{"path": f.label, **_point_dict(r)} for f, r in summary.worst(args.worst)],
     }
@@ -346,10 +360,8 @@ def compare_text(summary: Summary, args: argparse.Namespace) -> str:
             continue
         assert f.resolved is not None
         s = f.resolved.scenario
-        lines.append(f"{m.path}")
-        lines.append(
-            f"  {m.format}, {KIND_TEXT[m.kind]}: {_hardware_text(f.resolved)}, {s.mode} mode"
-        )
+        lines.append(f"{m.path}: {m.format}, {KIND_TEXT[m.kind]}")
+        lines.append(f"  {_hardware_text(f.resolved)}, {s.mode} mode")
         lines += [f"  note: {r}" for r in f.remarks]
         depth = any(r.point.context_tokens for r in f.rows)
         head = f"{'batch':>6} {'in':>7} {'out':>6} " + (f"{'ctx':>6} " if depth else "")
@@ -369,14 +381,12 @@ def compare_text(summary: Summary, args: argparse.Namespace) -> str:
     not_compared = len(summary.files) - len(compared)
     if summary.mape is not None:
         extra = f"; {not_compared} not compared" if not_compared else ""
-        median = (
-            f" (median per file {summary.median_file_mape:.1f}%)"
-            if len(compared) > 2 and summary.median_file_mape is not None
-            else ""
-        )
+        median = f"; median error of a point {summary.median_ape:.1f}%"
+        if len(compared) > 2 and summary.median_file_mape is not None:
+            median += f", median MAPE of a file {summary.median_file_mape:.1f}%"
         lines.append(
             f"Overall MAPE {summary.mape:.1f}% over {summary.points} points in "
-            f"{len(compared)} files{median}{extra}"
+            f"{len(compared)} files{extra}{median}"
         )
     worst = summary.worst(args.worst)
     if worst:
@@ -465,8 +475,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     cases: list[FitCase] = []
     skipped: list[str] = []
     hardware: list[str] = []
-    for meas in _load(args.files):
-        reason = not_compared_reason(meas)
+    for meas, reason in _load(args.files):
         if reason:
             skipped.append(f"{meas.path}: {reason}")
             continue

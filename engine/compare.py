@@ -375,6 +375,12 @@ class Summary:
         return float(np.mean(rows)) if rows else None
 
     @property
+    def median_ape(self) -> float | None:
+        """The median absolute percentage error of a point: robust to a few stalled runs."""
+        rows = [r.ape for f in self.compared for r in f.rows]
+        return float(np.median(rows)) if rows else None
+
+    @property
     def median_file_mape(self) -> float | None:
         per_file = [f.mape for f in self.compared if f.mape is not None]
         return float(np.median(per_file)) if per_file else None

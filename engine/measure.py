@@ -206,7 +206,6 @@ def parse_seed_json(data: Any, path: str) -> Measurement:
         points=tuple(sorted(points, key=lambda p: p.batch)),
         notes={k: meta[k] for k in ("description", "timestamp") if k in meta},
         kind="static-batch",
-        remarks=("hardware is not recorded in this format",),
     )
 
 
@@ -436,7 +435,7 @@ def parse_ollama(objs: Sequence[Any], path: str) -> Measurement:
             f"{path}: responses of several models ({', '.join(sorted(models))}); "
             "give one file per model"
         )
-    remarks = ["hardware is not recorded in this format"]
+    remarks = []
     if any(p.prefill_tokens_per_s is None for p in points):
         remarks.append(
             "prompt evaluation not timed in some responses (a cached prompt): decode only there"

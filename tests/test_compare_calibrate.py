@@ -100,8 +100,19 @@ def test_compare_table_and_serving_file_not_compared(capsys: pytest.CaptureFixtu
         "(needs the serving model)" in out
     )
     assert "MAPE" in out and "Worst 5 points:" in out
-    assert "llama-3.1-8b (from the file) on 1 x h100-sxm, TP 1" in out
+    assert "llama-3.1-8b (from the file), 1 x h100-sxm, TP 1" in out
     assert "1 not compared" in out
+
+
+@needs_shared
+def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "llama_31_8b_2000in_300out.json"
+    files = [str(SEED / name), str(SEED / "sweep" / name), str(SEED / name)]
+    assert main(["compare", *files, "--gpus", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [f["compared"] for f in data["files"]] == [True, False]
+    assert data["files"][1]["reason"] == f"the same measurements as {SEED / name}: counted once"
+    assert data["overall"]["points"] == 10
 
 
 @needs_shared
