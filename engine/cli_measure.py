@@ -196,7 +196,7 @@ def _load(files: Sequence[str]) -> list[tuple[Measurement, str | None]]:
         meas = load_measurement(path)
         key = (meas.format, meas.model_name, meas.points)
         if key in seen:
-            out.append((meas, f"the same measurements as {seen[key]}: counted once"))
+            out.append((meas, f"the same measurements as {seen[key]} (counted once)"))
             continue
         seen[key] = f
         out.append((meas, not_compared_reason(meas)))
@@ -461,6 +461,10 @@ def _pooled_mape(cases: Sequence[FitCase], eff: Efficiency) -> float:
     return float(np.mean(np.concatenate([ape(c, eff) for c in cases])))
 
 
+def _median_ape(cases: Sequence[FitCase], eff: Efficiency) -> float:
+    return float(np.median(np.concatenate([ape(c, eff) for c in cases])))
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     catalog = default_catalog()
     if args.save:
@@ -543,6 +547,10 @@ def _calibrate_text(
     lines.append(
         f"  {'all points':<{width}} {_pooled_mape(cases, start):>10.1f}% "
         f"{_pooled_mape(cases, eff):>6.1f}%"
+    )
+    lines.append(
+        f"  {'median point':<{width}} {_median_ape(cases, start):>10.1f}% "
+        f"{_median_ape(cases, eff):>6.1f}%"
     )
     return "\n".join(lines)
 

@@ -111,7 +111,7 @@ def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["compare", *files, "--gpus", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [f["compared"] for f in data["files"]] == [True, False]
-    assert data["files"][1]["reason"] == f"the same measurements as {SEED / name}: counted once"
+    assert data["files"][1]["reason"] == f"the same measurements as {SEED / name} (counted once)"
     assert data["overall"]["points"] == 10
 
 
