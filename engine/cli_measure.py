@@ -461,6 +461,14 @@ def _pooled_mape(cases: Sequence[FitCase], eff: Efficiency) -> float:
     return float(np.mean(np.concatenate([ape(c, eff) for c in cases])))
 
 
+def _display(path: Path) -> str:
+    """A path as a person writes it: '~/.config/...' under the home folder."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
+
+
 def _median_ape(cases: Sequence[FitCase], eff: Efficiency) -> float:
     return float(np.median(np.concatenate([ape(c, eff) for c in cases])))
 
@@ -501,7 +509,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             _fit_info(result, cases, start, hardware, args),
             overwrite=args.force,
         )
-        print(f"\nsaved profile {args.save!r} to {path}")
+        print(f"\nsaved profile {args.save!r} to {_display(path)}")
         print(f"use it: tokentui estimate --profile {args.save}")
     else:
         print("\nnot saved (give --save NAME to keep it as a profile)")
