@@ -240,16 +240,16 @@ def resolve_scenario(
     else:
         gpu, sources["gpu"] = base.gpu, base_label
 
-    if choice.gpus:
+    if choice.gpus is not None:
         gpus, sources["gpus"] = choice.gpus, "flag"
-        tp = choice.tp or gpus
+        tp = gpus if choice.tp is None else choice.tp
     elif meas.gpus:
         gpus, sources["gpus"] = meas.gpus, "file"
-        tp = choice.tp or meas.tp or gpus
+        tp = choice.tp if choice.tp is not None else (meas.tp or gpus)
     else:
         gpus, sources["gpus"] = base.gpus, base_label
-        tp = choice.tp or base.tp
-    sources["tp"] = "flag" if choice.tp else sources["gpus"]
+        tp = base.tp if choice.tp is None else choice.tp
+    sources["tp"] = "flag" if choice.tp is not None else sources["gpus"]
 
     weight_dtype, sources["weight_dtype"], remark = _weight_dtype(meas, choice)
     if remark:

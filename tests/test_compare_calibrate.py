@@ -191,6 +191,24 @@ def test_unmodelled_quantisation_asks_for_weight_dtype(
     assert main(["compare", str(path), "--weight-dtype", "int8", "--gpus", "1"]) == 0
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--gpus", "0"], "number of GPUs must be from 1"),
+        (["--gpus", "4", "--tp", "3"], "4 GPUs cannot be split into tensor-parallel groups of 3"),
+        (["--gpu", "tpu"], "unknown GPU 'tpu'"),
+        (["--gpus-for", "llama-3.1-8b"], "invalid --gpus-for 'llama-3.1-8b': give MODEL=N"),
+        (["--worst", "-1"], "--worst must be 0 or more"),
+        (["--memory-utilization", "2"], "memory utilisation must be in (0, 1]"),
+    ],
+)
+def test_bad_flags_are_one_line(
+    capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    line = one_line_error(capsys, ["compare", str(DATA / "ollama-generate.json"), *flags])
+    assert message in line
+
+
 @needs_shared
 def test_model_that_does_not_fit_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     path = SEED / "llama_33_70b_2000in_300out.json"
