@@ -23,7 +23,7 @@ from engine.compare import (
     Resolved,
     Row,
     Summary,
-    compare_file,
+    compare_measurement,
     not_compared_reason,
     resolve_model,
     resolve_scenario,
@@ -232,12 +232,10 @@ def _base(args: argparse.Namespace, catalog: Catalog, mode: str) -> Scenario:
     )
 
 
-def _resolve(
-    meas: Measurement, args: argparse.Namespace, catalog: Catalog, base: Scenario
-) -> Resolved:
+def _choice(meas: Measurement, args: argparse.Namespace, catalog: Catalog) -> Choice:
     model_id = resolve_model(meas, catalog, args.model)
     per_model = {catalog.model(m).id: n for m, n in args.gpus_for}
-    choice = Choice(
+    return Choice(
         model=args.model,
         gpu=args.gpu,
         gpus=per_model.get(model_id, args.gpus),
@@ -245,7 +243,6 @@ def _resolve(
         weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype,
     )
-    return resolve_scenario(meas, catalog, base, choice)
 
 
 def _origin(sources: dict[str, str]) -> str:
@@ -302,7 +299,7 @@ def run_compare(args: argparse.Namespace, catalog: Catalog) -> Summary:
         if reason:
             files.append(skip_file(meas, reason))
         else:
-            files.append(compare_file(meas, _resolve(meas, args, catalog, base)))
+            files.append(compare_measurement(meas, catalog, base, _choice(meas, args, catalog)))
     return Summary(tuple(files))
 
 
@@ -491,7 +488,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if reason:
             skipped.append(f"{meas.path}: {reason}")
             continue
-        resolved = _resolve(meas, args, catalog, base)
+        resolved = resolve_scenario(meas, catalog, base, _choice(meas, args, catalog))
         cases.append(FitCase(meas.path, resolved.scenario, meas.points))
         hardware.append(f"{Path(meas.path).name}: {_hardware_text(resolved)}")
     free = tuple(FACTORS[f] for f in args.factors)

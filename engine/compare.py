@@ -356,6 +356,21 @@ def skip_file(meas: Measurement, reason: str) -> FileComparison:
     return FileComparison(measurement=meas, skipped=reason, remarks=meas.remarks)
 
 
+def compare_measurement(
+    meas: Measurement,
+    catalog: Catalog,
+    base: Scenario,
+    choice: Choice = Choice(),
+    base_label: str = "default",
+) -> FileComparison:
+    """One file against the engine: skipped with the reason when it cannot be compared (serving),
+    else under :func:`resolve_scenario` (``base``: e.g. the app's current scenario)."""
+    reason = not_compared_reason(meas)
+    if reason:
+        return skip_file(meas, reason)
+    return compare_file(meas, resolve_scenario(meas, catalog, base, choice, base_label))
+
+
 @dataclass(frozen=True)
 class Summary:
     files: tuple[FileComparison, ...]
