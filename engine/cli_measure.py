@@ -97,13 +97,13 @@ def _hardware_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--gpu",
         default=None,
-        help=f"GPU id, when the file does not record it (default {DEFAULT_GPU})",
+        help=f"GPU id (default: the one the file records, else {DEFAULT_GPU})",
     )
     p.add_argument(
         "--gpus",
         type=int,
         default=None,
-        help=f"number of GPUs, when the file does not record it (default {DEFAULT_GPUS})",
+        help=f"number of GPUs (default: as the file records, else {DEFAULT_GPUS})",
     )
     p.add_argument("--tp", type=int, default=None, help="tensor-parallel degree (default: GPUs)")
     p.add_argument(

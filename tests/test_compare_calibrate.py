@@ -373,3 +373,10 @@ def test_choice_overrides_what_the_file_records() -> None:
     r = resolve_scenario(m, cat, base, Choice(gpu="rtx-3090", weight_dtype="int8"))
     assert (r.scenario.gpu.id, r.scenario.weight_dtype) == ("rtx-3090", "int8")
     assert r.sources["gpu"] == "flag" and r.sources["gpus"] == "file"
+
+
+def test_calibrate_unknown_factor_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line_error(
+        capsys, ["calibrate", str(DATA / "llama-bench.json"), "--factors", "compute,speed"]
+    )
+    assert "unknown factor 'speed' (accepted: compute, memory" in line
