@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.batch import run
 from engine.catalog import builtin_dir, check_fields, read_toml
+from engine.compare import Target, predict_targets, targets
 from engine.errors import InputError
 from engine.measure import Point
 from engine.scenario import Efficiency, Scenario
@@ -113,25 +113,33 @@ class FitCase:
     points: tuple[Point, ...]
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Batch, input and output tokens and measured total tokens/s of static-batch points."""
         b = np.array([p.batch for p in self.points], dtype=np.float64)
         s = np.array([max(1, round(p.input_tokens)) for p in self.points], dtype=np.float64)
         o = np.array([max(1, round(p.output_tokens)) for p in self.points], dtype=np.float64)
-        tps = np.array([p.total_tokens_per_s for p in self.points], dtype=np.float64)
+        tps = np.array([p.total_tokens_per_s or np.nan for p in self.points], dtype=np.float64)
         return b, s, o, tps
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """Every measured quantity of every point (an Ollama response has two: prefill and
+        decode speed; a seed point one: total tokens/s). All are tokens per second."""
+        return targets(self.points)
+
+    def measured(self) -> np.ndarray:
+        return np.array([t.measured for t in self.targets], dtype=np.float64)
 
 
 def predict_tokens_per_s(case: FitCase, eff: Efficiency) -> np.ndarray:
-    """Predicted output tokens/s of every point of ``case`` under ``eff`` (realistic mode)."""
+    """Predicted tokens/s of every measured quantity of ``case`` under ``eff`` (realistic mode),
+    in the order of :attr:`FitCase.targets`."""
     s = replace(case.scenario, efficiency=eff, mode="realistic", flop_count="flash")
-    b, inp, out, _ = case.arrays()
-    r = run(s, batch=b, input_tokens=inp, output_tokens=out)
-    tps: np.ndarray = r.total_tokens_per_s
-    return tps
+    return predict_targets(s, case.targets)
 
 
 def ape(case: FitCase, eff: Efficiency) -> np.ndarray:
-    """Absolute percentage error of total tokens/s, per point."""
-    _, _, _, measured = case.arrays()
+    """Absolute percentage error of every measured quantity (tokens/s)."""
+    measured = case.measured()
     err: np.ndarray = np.abs(predict_tokens_per_s(case, eff) - measured) / measured * 100
     return err
 
@@ -197,14 +205,15 @@ def fit(
     60-second stall in a one-off run) do not pull the factors. Factors the data cannot pin down
     (no sensitivity, or a standard error above their value) are reported and held at ``start``.
     """
-    n_points = sum(len(c.points) for c in cases)
+    cases = [c for c in cases if c.targets]
+    n_points = sum(len(c.targets) for c in cases)
     if n_points < max(8, 3 * len(free)):
         raise InputError(
             f"too little data to fit {len(free)} factors: {n_points} points "
             f"(need at least {max(8, 3 * len(free))})"
         )
-    measured = [c.arrays()[3] for c in cases]
-    weights = np.concatenate([np.full(len(c.points), 1.0 / len(c.points)) for c in cases])
+    measured = [c.measured() for c in cases]
+    weights = np.concatenate([np.full(len(m), 1.0 / len(m)) for m in measured])
 
     def residuals(eff: Efficiency) -> np.ndarray:
         pred = [predict_tokens_per_s(c, eff) for c in cases]
@@ -278,4 +287,58 @@ def fit(
         mape_after={c.label: mape(c, eff) for c in cases},
         points=n_points,
         iterations=iterations,
+    )
+
+
+#: Which undetermined factor :func:`fit_determined` holds first: weight streaming has a good
+#: prior (STREAM-like copies reach ~90% of the datasheet bandwidth), the attention ramp and the
+#: per-sequence overhead are refinements; the fixed step overhead and compute are held last.
+HOLD_ORDER: tuple[str, ...] = (
+    "memory",
+    "attention_floor",
+    "attention_items",
+    "attention",
+    "seq_overhead_s",
+    "collective_latency_s",
+    "step_overhead_s",
+    "compute",
+)
+
+
+def fit_determined(
+    cases: list[FitCase],
+    start: Efficiency,
+    free: tuple[str, ...] = PARAMS,
+    hold_order: tuple[str, ...] = HOLD_ORDER,
+) -> FitResult:
+    """:func:`fit`, then, while some factors are not pinned down, hold the first of them in
+    ``hold_order`` at its ``start`` value and fit the others again.
+
+    :func:`fit` holds every undetermined factor at once; but often they are undetermined only
+    together. The memory efficiency, the fixed step overhead and the collective latency all add a
+    constant to every decode step of one setup (model, GPU, TP), so two setups pin down only two
+    combinations of the three: holding one lets the data determine the other two.
+    """
+    result = fit(cases, start, free=free)
+    held: list[str] = []
+    rel = dict(result.rel_stderr)
+    while result.undetermined:
+        order = [n for n in hold_order if n in result.undetermined] + list(result.undetermined)
+        held.append(order[0])
+        rest = tuple(n for n in free if n not in held)
+        if not rest:
+            break
+        result = fit(cases, start, free=rest)
+        rel.update(result.rel_stderr)
+    undetermined = tuple(n for n in free if n in held or n in result.undetermined)
+    if not held:
+        return result
+    eff = replace(result.efficiency, **{n: getattr(start, n) for n in held})
+    return replace(
+        result,
+        efficiency=eff,
+        free=free,
+        undetermined=undetermined,
+        rel_stderr={n: rel[n] for n in free if n in rel},
+        mape_after={c.label: mape(c, eff) for c in cases if c.targets},
     )

@@ -16,8 +16,10 @@ from engine import __version__
 from engine.arch import FLOP_COUNTS, kv_bytes_per_token, parameter_count, weight_bytes
 from engine.batch import run
 from engine.catalog import Catalog, default_catalog
+from engine.cli_measure import register as register_measure_commands
 from engine.errors import InputError
 from engine.memory import check_fits
+from engine.profiles import load_named_profile
 from engine.report import estimate_dict, estimate_table
 from engine.scenario import MODES, Efficiency, Scenario, Serving, make_scenario
 from engine.specs import GIB, KV_DTYPES, WEIGHT_DTYPES
@@ -182,6 +184,12 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
         help="extra latency per all-reduce, microseconds",
     )
     p.add_argument(
+        "--profile",
+        default=None,
+        metavar="NAME|PATH",
+        help="realistic factors from a profile saved by 'tokentui calibrate' (or a .toml file)",
+    )
+    p.add_argument(
         "--seq-overhead-us",
         type=_positive_float("per-sequence overhead"),
         default=None,
@@ -200,7 +208,17 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
     args = argparse.Namespace(**{**vars(args), **SCENARIO_DEFAULTS, **given})
     model = catalog.model(args.model)
     gpu = catalog.gpu(args.gpu)
-    base = make_scenario(model, gpu, gpus=args.gpus, tp=args.tp, mode=args.mode)
+    profile = getattr(args, "profile", None)
+    if profile and args.mode == "ideal":
+        raise InputError("--profile sets the realistic factors; it does not apply in ideal mode")
+    base = make_scenario(
+        model,
+        gpu,
+        gpus=args.gpus,
+        tp=args.tp,
+        mode=args.mode,
+        efficiency=load_named_profile(profile) if profile else None,
+    )
     eff = base.efficiency
     overrides = {
         "compute": args.compute_efficiency,
@@ -369,6 +387,8 @@ def build_parser() -> ArgumentParser:
     from engine.cli_presets import register  # presets, models import (engine/cli_presets.py)
 
     register(sub)
+    # Measured data against the engine: compare, calibrate (engine/cli_measure.py).
+    register_measure_commands(sub)
     return parser
 
 

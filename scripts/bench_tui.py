@@ -42,8 +42,9 @@ def cold_start() -> list[float]:
     out = []
     for _ in range(5):
         t0 = time.time()
-        res = subprocess.run([sys.executable, "-c", CHILD, str(t0)], capture_output=True,
-                             text=True, check=True)
+        res = subprocess.run(
+            [sys.executable, "-c", CHILD, str(t0)], capture_output=True, text=True, check=True
+        )
         out.append(float(res.stdout.strip().splitlines()[-1]))
     return out
 
@@ -82,15 +83,19 @@ def p95(values: list[float]) -> float:
 def main() -> int:
     starts = cold_start()
     ok = statistics.median(starts) <= 1.0
-    print(f"cold start to first frame with chart: median {statistics.median(starts):.3f} s, "
-          f"max {max(starts):.3f} s (target 1.0 s) {'ok' if ok else 'MISSED'}")
+    print(
+        f"cold start to first frame with chart: median {statistics.median(starts):.3f} s, "
+        f"max {max(starts):.3f} s (target 1.0 s) {'ok' if ok else 'MISSED'}"
+    )
     for size in ((120, 40), (160, 48)):
         lat = asyncio.run(redraw(size))
         good = p95(lat) <= 0.100
         ok &= good
-        print(f"redraw after a key press at {size[0]}x{size[1]}: p95 {p95(lat) * 1e3:.1f} ms, "
-              f"median {statistics.median(lat) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms "
-              f"(target p95 100 ms) {'ok' if good else 'MISSED'}")
+        print(
+            f"redraw after a key press at {size[0]}x{size[1]}: p95 {p95(lat) * 1e3:.1f} ms, "
+            f"median {statistics.median(lat) * 1e3:.1f} ms, max {max(lat) * 1e3:.1f} ms "
+            f"(target p95 100 ms) {'ok' if good else 'MISSED'}"
+        )
     return 0 if ok else 1
 
 

@@ -10,6 +10,7 @@ def test_importing_engine_loads_no_ui_module() -> None:
     code = (
         "import sys, engine, engine.cli, engine.sweeps, engine.report, engine.calibration\n"
         "import engine.presets, engine.cli_presets, engine.hfconfig, engine.userdata\n"
+        "import engine.measure, engine.compare, engine.cli_measure, engine.profiles\n"
         "bad = [m for m in ('textual', 'rich', 'textual_plotext', 'plotext') if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )

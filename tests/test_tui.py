@@ -47,7 +47,12 @@ async def test_starts_with_the_article_setup() -> None:
         await pilot.pause()
         s = app.main.dashboard.scenario
         assert (s.model.id, s.gpu.id, s.gpus, s.input_tokens, s.output_tokens) == (
-            "llama-3.3-70b", "h100-sxm", 4, 2035, 300)
+            "llama-3.3-70b",
+            "h100-sxm",
+            4,
+            2035,
+            300,
+        )
         text = summary(app)
         assert "batch 16" in text and "TTFT" in text and "$" in text
         assert "fits 211 seqs" in text  # the memory plan's largest batch
@@ -128,8 +133,11 @@ async def test_every_chart_draws_at_small_and_large_sizes(size: tuple[int, int])
     app = make_app()
     async with app.run_test(size=size) as pilot:
         screen = app.main
-        for key, chart in zip("123456", ("throughput", "bottlenecks", "cost", "context",
-                                          "boundness", "roofline"), strict=True):
+        for key, chart in zip(
+            "123456",
+            ("throughput", "bottlenecks", "cost", "context", "boundness", "roofline"),
+            strict=True,
+        ):
             screen.query_one("#charts").focus()
             await pilot.press(key)
             await pilot.pause()
@@ -210,20 +218,29 @@ def test_command_line_opens_the_app_with_those_choices() -> None:
 
     parser = argparse.ArgumentParser()
     add_scenario_args(parser, defaults=False)
-    args = parser.parse_args(["--model", "llama-3.1-8b", "--gpu", "rtx-4090", "--gpus", "2",
-                              "--input-tokens", "512"])
+    args = parser.parse_args(
+        ["--model", "llama-3.1-8b", "--gpu", "rtx-4090", "--gpus", "2", "--input-tokens", "512"]
+    )
     draft = initial_draft(args)
     assert isinstance(draft, Draft)
     assert (draft.model, draft.gpu, draft.gpus, draft.input_tokens) == (
-        "llama-3.1-8b", "rtx-4090", 2, 512)
+        "llama-3.1-8b",
+        "rtx-4090",
+        2,
+        512,
+    )
 
 
 def test_bad_command_line_exits_2_before_the_app() -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "tui.main", "--gpus", "3"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "tui.main", "--gpus", "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [out.stderr.strip()]
     assert "does not divide" in out.stderr
