@@ -136,7 +136,7 @@ class ThroughputChart(Chart):
             xs,
             ideal.per_request_tokens_per_s.tolist(),
             color=REQ_IDEAL,
-            marker="braille",
+            marker="dot",
             yside="right",
             label="per req., ideal",
         )
