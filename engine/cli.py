@@ -16,7 +16,6 @@ from engine import __version__
 from engine.arch import FLOP_COUNTS, kv_bytes_per_token, parameter_count, weight_bytes
 from engine.batch import run
 from engine.catalog import Catalog, default_catalog
-from engine.cli_measure import register as register_measure_commands
 from engine.errors import InputError
 from engine.memory import check_fits
 from engine.profiles import load_named_profile
@@ -363,12 +362,20 @@ def _print_catalog_errors(cat: Catalog) -> None:
         print(f"{PROG}: warning: skipped {err}", file=sys.stderr)
 
 
-def build_parser() -> ArgumentParser:
+#: The headless commands; any other command line opens the app.
+COMMANDS = ("estimate", "models", "gpus", "presets", "compare", "calibrate")
+
+
+def build_parser(commands: bool = True) -> ArgumentParser:
+    """The whole command line; ``commands=False`` leaves the subcommands out (opening the app
+    needs none of them, and registering them imports the measurement modules)."""
     parser = ArgumentParser(
         prog=PROG,
         description="What LLM inference costs and why. With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
 
     est = sub.add_parser("estimate", help="predict latency, throughput and cost over batch sizes")
@@ -388,6 +395,8 @@ def build_parser() -> ArgumentParser:
 
     register(sub)
     # Measured data against the engine: compare, calibrate (engine/cli_measure.py).
+    from engine.cli_measure import register as register_measure_commands
+
     register_measure_commands(sub)
     return parser
 
@@ -396,7 +405,11 @@ def main(
     argv: Sequence[str] | None = None, launch_app: Callable[[argparse.Namespace], int] | None = None
 ) -> int:
     """Run a headless command; with none, hand the parsed options to ``launch_app``."""
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    wants_commands = launch_app is None or any(
+        w in COMMANDS or w in ("-h", "--help") for w in words
+    )
+    parser = build_parser(commands=wants_commands)
     if launch_app is not None:
         add_scenario_args(parser, defaults=False)
     args = parser.parse_args(argv)

@@ -17,7 +17,6 @@ from typing import Any
 
 from engine.arch import kv_bytes_per_token, parameter_count
 from engine.batch import run
-from engine.calibration import default_efficiency
 from engine.catalog import Catalog, default_catalog
 from engine.cli import PROG, ArgumentParser
 from engine.errors import InputError
@@ -38,6 +37,7 @@ from engine.presets import (
     save_preset,
     user_presets_dir,
 )
+from engine.profiles import default_efficiency
 from engine.report import human_seconds, scenario_dict
 from engine.scenario import IDEAL, Scenario, make_scenario
 

@@ -7,6 +7,7 @@ changes and draws it. Each part is a handful of vectorised engine calls (a few m
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,9 @@ class Roofline:
 
 @dataclass(frozen=True)
 class Dashboard:
+    """The numbers of one scenario. The summary's are computed at once; each chart's part only
+    when that chart asks for it (cached), so a change redraws the visible chart fast."""
+
     scenario: Scenario
     plan: MemoryPlan
     min_gpus: int | None
@@ -48,11 +52,22 @@ class Dashboard:
     kv_bytes_per_token: int
     fit_error: str | None  # why not even one sequence fits, or None
     run: BatchRun  # the scenario's mode, over its batch sizes
-    other: BatchRun  # the other mode, for comparison lines
     selected: int  # index into the batch sizes
-    context: ContextSweep  # at the selected batch, the scenario's mode
-    grid: Boundness
-    roofline: Roofline
+    realistic_efficiency: Efficiency | None = None  # for the realistic line in ideal mode
+
+    @property
+    def batch(self) -> int:
+        return self.scenario.batch_sizes[self.selected]
+
+    @cached_property
+    def other(self) -> BatchRun:
+        """The other mode, for comparison lines."""
+        s = self.scenario
+        other_mode = "ideal" if s.mode == "realistic" else "realistic"
+        other = with_mode(s, other_mode)
+        if other_mode == "realistic" and self.realistic_efficiency is not None:
+            other = replace(other, efficiency=self.realistic_efficiency)
+        return run(other)
 
     @property
     def realistic(self) -> BatchRun:
@@ -62,9 +77,37 @@ class Dashboard:
     def ideal(self) -> BatchRun:
         return self.other if self.scenario.mode == "realistic" else self.run
 
-    @property
-    def batch(self) -> int:
-        return self.scenario.batch_sizes[self.selected]
+    @cached_property
+    def context(self) -> ContextSweep:
+        """At the selected batch, in the scenario's mode."""
+        return context_sweep(self.scenario, self.batch, context_points(self.scenario))
+
+    @cached_property
+    def grid(self) -> Boundness:
+        gb, gc = grid_axes(self.scenario)
+        return boundness(self.scenario, gb, gc)
+
+    @cached_property
+    def roofline(self) -> Roofline:
+        s, main, i = self.scenario, self.run, self.selected
+        peak = s.gpu.peak(s.weight_dtype)
+        bw = s.gpu.memory_bandwidth
+        pf_time = float(main.prefill_s[i])
+        step_time = float(main.tpot_s[i])
+        tokens = float(np.ceil(self.batch / s.replicas))
+        pf_flops = tokens * float(prefill_flops(s.model, s.input_tokens, s.flop_count)) / s.tp
+        a, b = decode_flops_coefficients(s.model)
+        mean_l = s.input_tokens + s.output_tokens / 2
+        dec_flops = float(main.concurrent[i]) * (a + b * mean_l) / s.tp
+        return Roofline(
+            peak_flops=peak,
+            bandwidth=bw,
+            balance=peak / bw,
+            prefill_ai=float(main.prefill_ai[i]),
+            decode_ai=float(main.decode_ai[i]),
+            prefill_flops_per_s=pf_flops / pf_time if pf_time > 0 else 0.0,
+            decode_flops_per_s=dec_flops / step_time if step_time > 0 else 0.0,
+        )
 
 
 def context_points(s: Scenario, n: int = 24) -> Array:
@@ -102,36 +145,6 @@ def build(
         selected = fitting[len(fitting) // 2] if fitting else 0
     else:
         selected = int(np.argmin(np.abs(np.log(batches) - np.log(max(selected_batch, 1)))))
-    other_mode = "ideal" if s.mode == "realistic" else "realistic"
-    other_scenario = with_mode(s, other_mode)
-    if other_mode == "realistic" and realistic is not None:
-        other_scenario = replace(other_scenario, efficiency=realistic)
-    main = run(s)
-    other = run(other_scenario)
-    batch = s.batch_sizes[selected]
-    ctx = context_sweep(s, batch, context_points(s))
-    gb, gc = grid_axes(s)
-    grid = boundness(s, gb, gc)
-
-    i = selected
-    peak = s.gpu.peak(s.weight_dtype)
-    bw = s.gpu.memory_bandwidth
-    pf_time = float(main.prefill_s[i])
-    step_time = float(main.tpot_s[i])
-    tokens = float(np.ceil(batch / s.replicas))
-    pf_flops = tokens * float(prefill_flops(s.model, s.input_tokens, s.flop_count)) / s.tp
-    a, b = decode_flops_coefficients(s.model)
-    mean_l = s.input_tokens + s.output_tokens / 2
-    dec_flops = float(main.concurrent[i]) * (a + b * mean_l) / s.tp
-    roof = Roofline(
-        peak_flops=peak,
-        bandwidth=bw,
-        balance=peak / bw,
-        prefill_ai=float(main.prefill_ai[i]),
-        decode_ai=float(main.decode_ai[i]),
-        prefill_flops_per_s=pf_flops / pf_time if pf_time > 0 else 0.0,
-        decode_flops_per_s=dec_flops / step_time if step_time > 0 else 0.0,
-    )
     return Dashboard(
         scenario=s,
         plan=plan,
@@ -140,10 +153,7 @@ def build(
         weight_bytes=weight_bytes(s.model, s.weight_dtype),
         kv_bytes_per_token=int(kv_bytes_per_token(s.model, s.kv_dtype)),
         fit_error=fit_error,
-        run=main,
-        other=other,
+        run=run(s),
         selected=selected,
-        context=ctx,
-        grid=grid,
-        roofline=roof,
+        realistic_efficiency=realistic,
     )

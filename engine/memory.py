@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from engine.arch import (
     ACT_BYTES,
-    check_tp,
     kv_bytes_per_token,
     weights_per_gpu_bytes,
 )
@@ -77,15 +77,11 @@ def memory_plan(s: Scenario) -> MemoryPlan:
     )
 
 
-def valid_tp_degrees(model: ModelSpec) -> list[int]:
-    out = []
-    for tp in range(1, model.num_attention_heads + 1):
-        try:
-            check_tp(model, tp)
-        except InputError:
-            continue
-        out.append(tp)
-    return out
+@lru_cache(maxsize=64)
+def valid_tp_degrees(model: ModelSpec) -> tuple[int, ...]:
+    """TP degrees the model's heads allow (the rule of :func:`engine.arch.check_tp`)."""
+    nh, nkv = model.num_attention_heads, model.num_key_value_heads
+    return tuple(t for t in range(1, nh + 1) if nh % t == 0 and (nkv % t == 0 or t % nkv == 0))
 
 
 def min_gpus(s: Scenario) -> int | None:

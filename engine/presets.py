@@ -72,7 +72,6 @@ from typing import Any
 import tomli_w
 
 from engine.arch import FLOP_COUNTS, check_tp
-from engine.calibration import default_efficiency
 from engine.catalog import (
     Catalog,
     builtin_catalog,
@@ -86,6 +85,7 @@ from engine.catalog import (
     read_toml,
 )
 from engine.errors import InputError
+from engine.profiles import default_efficiency
 from engine.scenario import (
     DEFAULT_BATCHES,
     IDEAL,

@@ -186,7 +186,7 @@ def make_scenario(
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r} (accepted: {', '.join(MODES)})")
     if efficiency is None:
-        from engine.calibration import default_efficiency
+        from engine.profiles import default_efficiency
 
         efficiency = IDEAL if mode == "ideal" else default_efficiency()
     if flop_count is None:
@@ -222,7 +222,7 @@ def with_mode(scenario: Scenario, mode: str) -> Scenario:
     """The same scenario under the other mode, with that mode's efficiency and FLOP count."""
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r} (accepted: {', '.join(MODES)})")
-    from engine.calibration import default_efficiency
+    from engine.profiles import default_efficiency
 
     return replace(
         scenario,

@@ -7,7 +7,6 @@ from textual.binding import Binding
 
 from engine.catalog import Catalog
 from tui.commands import TokentuiCommands
-from tui.help import HelpScreen
 from tui.main_screen import MainScreen
 from tui.state import Draft
 
@@ -32,9 +31,6 @@ class TokentuiApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.catalog, self.initial_draft, self.initial_chart))
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < 100, "-narrow")
-
     @property
     def main(self) -> MainScreen:
         screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
@@ -45,6 +41,8 @@ class TokentuiApp(App[None]):
         self.call_later(self.main.run_action, action)
 
     def action_help(self) -> None:
+        from tui.help import HelpScreen  # Markdown is heavy: loaded when first asked for
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

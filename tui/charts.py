@@ -12,10 +12,11 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from textual.app import RenderResult
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from engine.dashboard import Dashboard
+from tui.ansi import ansi_to_strips
 
 # 24-bit colours: named ones are remapped by terminal palettes and themes.
 BLUE, CYAN, ORANGE, YELLOW = (66, 135, 245), (0, 200, 215), (255, 145, 30), (240, 210, 60)
@@ -84,11 +85,25 @@ class Chart(PlotextPlot):
         self.measured: Measured = ()
         self.draws = 0  # how many times the chart was rebuilt (tests and benchmarks read it)
         self.last_render = 0.0
+        self._strips: list[Strip] = []
+        self._built_for: tuple[object, ...] = ()
 
-    def render(self) -> RenderResult:
-        result = super().render()
-        self.last_render = time.perf_counter()  # benchmarks: when the chart was last drawn
-        return result
+    def render_line(self, y: int) -> Strip:
+        """The line API: the plot is built only when its data, size or theme changed (not on
+        every repaint), and turned straight into strips (PlotextPlot renders a Text, which
+        Textual must convert again at every repaint: ~5x slower for a large chart)."""
+        key = (self.size, self.app.theme, self.draws)
+        if key != self._built_for:
+            width, height = self.size
+            self.plt.plotsize(width, height)
+            self.plt._set_size(width, height)  # as PlotextPlot.render: resizing needs both
+            self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+            self._strips = ansi_to_strips(self.plt.build(), width)
+            self._built_for = key
+            self.last_render = time.perf_counter()  # benchmarks: when the chart was last drawn
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)
 
     def show(self, d: Dashboard, measured: Measured = ()) -> None:
         self.dashboard, self.measured = d, measured

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from engine.cli import main as cli_main
+
+if TYPE_CHECKING:
+    from tui.app import TokentuiApp
 
 
 def initial_draft(args: argparse.Namespace) -> object:
@@ -44,13 +48,31 @@ def initial_draft(args: argparse.Namespace) -> object:
     return draft
 
 
-def _launch(args: argparse.Namespace) -> int:
+def make_app(args: argparse.Namespace) -> TokentuiApp:
+    """The app for the parsed command line (what ``tokentui`` with no command opens)."""
     draft = initial_draft(args)
     from engine import default_catalog
     from tui.app import TokentuiApp
 
-    TokentuiApp(default_catalog(), draft).run()  # type: ignore[arg-type]
+    return TokentuiApp(default_catalog(), draft)  # type: ignore[arg-type]
+
+
+def _launch(args: argparse.Namespace) -> int:
+    make_app(args).run()
     return 0
+
+
+def app_from_argv(argv: Sequence[str]) -> TokentuiApp:
+    """Parse ``argv`` exactly as ``tokentui`` does and build the app without running it
+    (the start-up benchmark measures the real path this way)."""
+    apps: list[TokentuiApp] = []
+
+    def capture(args: argparse.Namespace) -> int:
+        apps.append(make_app(args))
+        return 0
+
+    cli_main(argv, launch_app=capture)
+    return apps[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

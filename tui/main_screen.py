@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
@@ -27,6 +28,7 @@ SCENARIO_KEYS = {"chart", "toggle_mode", "batch"}
 
 
 class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#charts Tabs"  # keys 1-6, m, [ ] work at once; Tab reaches the fields
     BINDINGS = [
         *(
             Binding(
@@ -79,7 +81,7 @@ class MainScreen(Screen[None]):
             with VerticalScroll(id="sidebar"):
                 yield ModelPane(self.catalog, self.draft)
                 yield GPUPane(self.catalog, self.draft)
-                yield WorkloadPane(self.draft)
+                yield Lazy(WorkloadPane(self.draft))
             with TabbedContent(initial=self.chart, id="charts"):
                 for cid, label in CHARTS:
                     with TabPane(label, id=cid):
@@ -116,7 +118,8 @@ class MainScreen(Screen[None]):
         d = self.dashboard
         self.query_one(ModelPane).show(self.draft, d)
         self.query_one(GPUPane).show(self.draft, d)
-        self.query_one(WorkloadPane).show(self.draft)
+        for workload in self.query(WorkloadPane):  # mounted lazily, after the first frame
+            workload.show(self.draft)
         self.query_one(Summary).show(d)
         self.visible_chart().show(d)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from engine import Efficiency, InputError, Scenario, Serving, make_scenario
-from engine.calibration import default_efficiency
 from engine.catalog import Catalog
+from engine.profiles import default_efficiency
 from engine.scenario import DEFAULT_BATCHES
 
 CHARTS: tuple[tuple[str, str], ...] = (

@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
 from textual.message import Message
+from textual.reactive import reactive
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from engine import InputError
+
+
+class Facts(Static):
+    """Fixed-height text (markup) that repaints only when it changes, and never relayouts."""
+
+    def show(self, markup: str) -> None:
+        if markup != getattr(self, "_shown", None):
+            self._shown = markup
+            self.update(markup, layout=False)
+
+
+class FixedInput(Input):
+    """A one-line input of fixed size. Textual relayouts the whole screen on every keystroke of
+    an Input (its virtual size changes); a fixed-size one never needs that, so a keystroke only
+    repaints it (this keeps a key press to a redrawn chart well under 100 ms)."""
+
+    DEFAULT_CSS = "FixedInput { height: 1; }"
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
 
 class Parsed(Validator):
@@ -62,7 +92,7 @@ class Field(Vertical):
     Field { height: auto; }
     Field > Horizontal { height: 1; }
     Field Label { width: 12; color: $text-muted; }
-    Field Input { width: 1fr; }
+    Field Input { width: 1fr; height: 1; }  /* fixed size: typing needs no relayout */
     Field .error { color: $error; height: auto; display: none; }
     Field .error.-shown { display: block; }
     """
@@ -85,11 +115,13 @@ class Field(Vertical):
         self.parse = parse
         self.placeholder = placeholder
         self.help = tooltip
+        self._error = ""
+        self._reported = value  # the text whose value the app already has
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(self.label)
-            field_input = Input(
+            field_input = FixedInput(
                 self.initial,
                 placeholder=self.placeholder,
                 validators=[Parsed(self.parse)],
@@ -108,21 +140,83 @@ class Field(Vertical):
     def set_value(self, text: str) -> None:
         """Show ``text`` without reporting a change (the value came from the app)."""
         field_input = self.input
+        self._reported = text
         with field_input.prevent(Input.Changed):
             field_input.value = text
         self.show_error(None)
 
     def show_error(self, message: str | None) -> None:
+        if (message or "") == self._error:
+            return  # unchanged: no repaint, no relayout
+        self._error = message or ""
         error = self.query_one(".error", Static)
-        error.update(message or "")
+        error.update(self._error)
         error.set_class(bool(message), "-shown")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value == self._reported:
+            self.show_error(None)
+            return  # e.g. the input announcing its initial value: nothing changed
         result = event.validation_result
         if result is not None and not result.is_valid:
             self.show_error(result.failure_descriptions[0])
             return
         self.show_error(None)
+        self._reported = event.value
         self.post_message(Edit(self.field_name, self.parse(event.value)))
+
+
+class Choice(Widget, can_focus=True):
+    """A one-line choice among a few values: Left/Right (or Enter, Space, a click) move to the
+    previous/next value. Much lighter than a Select (no overlay), and keyboard first."""
+
+    DEFAULT_CSS = """
+    Choice { height: 1; width: 1fr; background: $boost; padding: 0 1; }
+    Choice:focus { background: $primary 40%; text-style: bold; }
+    Choice:disabled { color: $text-disabled; }
+    """
+    BINDINGS = [
+        Binding("left", "step(-1)", "previous", show=False),
+        Binding("right,enter,space", "step(1)", "next", show=False),
+    ]
+
+    value: reactive[str] = reactive("")
+
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        options: Sequence[tuple[str, str]],
+        value: str,
+        *,
+        id: str | None = None,
+        tooltip: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.field_name = name
+        self.label = label
+        self.options = list(options)  # (value, shown text)
+        self.set_reactive(Choice.value, value)
+        if tooltip:
+            self.tooltip = tooltip
+
+    def render(self) -> str:
+        shown = dict(self.options).get(self.value, self.value)
+        return f"{self.label}: {shown} ◂▸"
+
+    def action_step(self, step: int) -> None:
+        values = [v for v, _ in self.options]
+        i = values.index(self.value) if self.value in values else 0
+        self.value = values[(i + step) % len(values)]
+        self.post_message(Edit(self.field_name, self.value))
+
+    def on_click(self) -> None:
+        self.action_step(1)
+
+    def show(self, value: str) -> None:
+        """Show ``value`` without reporting a change."""
+        if value != self.value:
+            self.set_reactive(Choice.value, value)
+            self.refresh()

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from tui.widgets import Edit
+from tui.widgets import Edit, FixedInput
 
 
 class CatalogList(Vertical):
@@ -19,6 +19,7 @@ class CatalogList(Vertical):
     DEFAULT_CSS = """
     CatalogList { height: auto; }
     CatalogList OptionList { height: auto; max-height: 8; }
+    CatalogList Input { height: 1; }
     """
 
     def __init__(
@@ -31,7 +32,7 @@ class CatalogList(Vertical):
         self.what = what
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield FixedInput(
             placeholder=f"type to filter {self.what}", id=f"{self.field}-filter", compact=True
         )
         yield OptionList(*self._options(""), id=f"{self.field}-list", compact=True)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from engine.catalog import Catalog
 from engine.dashboard import Dashboard
 from engine.specs import GIB
 from tui.panes.catalog_list import CatalogList
 from tui.state import Draft
-from tui.widgets import Field, number
+from tui.widgets import Facts, Field, number
 
 
 def _tp(text: str) -> int | None:
@@ -52,22 +51,22 @@ class GPUPane(Vertical):
             _price,
             placeholder="catalog price",
         )
-        yield Static(id="gpu-facts", classes="facts")
+        yield Facts(id="gpu-facts", classes="facts")
 
     def show(self, draft: Draft, d: Dashboard) -> None:
         self.draft = draft
         self.query_one(CatalogList).select(draft.gpu)
         s, g = d.scenario, d.scenario.gpu
         link = g.interconnect
-        self.query_one("#gpu-facts", Static).update(
+        # Five lines of at most 26 characters: the height is fixed, so no relayout.
+        replicas = f" x{s.replicas}" if s.replicas > 1 else ""
+        self.query_one("#gpu-facts", Facts).show(
             f"[b]{g.memory_bytes / GIB:.0f} GB[/] · [b]{g.memory_bandwidth / 1e12:.2f} TB/s[/]\n"
             f"[b]{s.gpu.peak(s.weight_dtype) / 1e12:,.0f}[/] TFLOP/s "
             f"{g.compute_precision(s.weight_dtype)} dense\n"
-            f"{link.kind} {link.bandwidth / 1e9:.0f} GB/s\n"
+            f"{link.kind.split(' (')[0]} {link.bandwidth / 1e9:.0f} GB/s\n"
             f"balance [b]{g.machine_balance(s.weight_dtype):.0f}[/] FLOP/byte\n"
-            f"TP {s.tp}"
-            + (f" x {s.replicas} replicas" if s.replicas > 1 else "")
-            + f" · ${s.price_per_gpu_hour:g}/GPU-h"
+            f"TP {s.tp}{replicas} · ${s.price_per_gpu_hour:g}/GPU-h"
         )
 
 

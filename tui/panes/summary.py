@@ -16,13 +16,13 @@ def summary_text(d: Dashboard) -> Text:
     s, r, i = d.scenario, d.run, d.selected
     t = Text()
     t.append(f" {s.mode} ", style="bold reverse")
-    t.append(f" weights {human_bytes(d.plan.weights_bytes)}/GPU · KV ")
+    t.append(f" {human_bytes(d.plan.weights_bytes)} weights/GPU · KV ")
     t.append(f"{d.kv_bytes_per_token / 1e3:.0f} kB", style="bold")
-    t.append("/token · fits ")
+    t.append("/tok · fits ")
     t.append(f"{d.plan.max_batch}", style="bold")
     t.append(" seqs")
     if d.min_gpus and d.min_gpus != s.tp:
-        t.append(f" · min GPUs {d.min_gpus}")
+        t.append(f" · min {d.min_gpus} GPUs")
     t.append("\n")
     if d.fit_error:
         t.append("DOES NOT FIT ", style="bold reverse red")
@@ -54,4 +54,7 @@ def summary_text(d: Dashboard) -> Text:
 
 class Summary(Static):
     def show(self, d: Dashboard) -> None:
-        self.update(summary_text(d))
+        text = summary_text(d)
+        if text != getattr(self, "_shown", None):
+            self._shown = text
+            self.update(text, layout=False)  # fixed height: no relayout per change

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Select, Static
+from textual.widgets import Static
 
-from engine.calibration import default_efficiency
+from engine.profiles import default_efficiency
 from engine.scenario import MAX_TOKENS
 from tui.state import Draft, format_batches, parse_batches
-from tui.widgets import Edit, Field, number
+from tui.widgets import Choice, Field, number
 
 # (field, label, scale from the engine's unit to the shown one, unit, low, high)
 FACTORS: tuple[tuple[str, str, float, str, float, float], ...] = (
@@ -57,12 +56,13 @@ class WorkloadPane(Vertical):
             number(float, 0, 1000, "gamma"),
             tooltip="input/output token price ratio (the article uses 0.3)",
         )
-        yield Select(
-            [("mode: realistic", "realistic"), ("mode: ideal (roofline)", "ideal")],
-            value=d.mode,
-            allow_blank=False,
-            compact=True,
+        yield Choice(
+            "mode",
+            "mode",
+            [("realistic", "realistic"), ("ideal", "ideal (roofline)")],
+            d.mode,
             id="mode",
+            tooltip="realistic: the fitted factors below; ideal: 100% of peak, no overheads",
         )
         yield Static("realistic factors (defaults fitted to vLLM runs)", classes="subtitle")
         defaults = default_efficiency()
@@ -77,22 +77,15 @@ class WorkloadPane(Vertical):
                 tooltip=f"default {default:.4g} {unit}",
             )
 
-    @on(Select.Changed, "#mode")
-    def _mode(self, event: Select.Changed) -> None:
-        event.stop()
-        if event.value != self.draft.mode:
-            self.post_message(Edit("mode", event.value))
-
     def show(self, draft: Draft) -> None:
         """Reflect a draft that changed elsewhere (mode key, preset)."""
         self.draft = draft
-        mode = self.query_one("#mode", Select)
-        if mode.value != draft.mode:
-            with mode.prevent(Select.Changed):
-                mode.value = draft.mode
+        self.query_one("#mode", Choice).show(draft.mode)
+        ideal = draft.mode == "ideal"
         for name, *_ in FACTORS:
             field = self.query_one(f"#field-eff-{name}", Field)
-            field.disabled = draft.mode == "ideal"
+            if field.disabled != ideal:
+                field.disabled = ideal
 
 
 def _scaled(parse: object, scale: float) -> object:
