@@ -79,7 +79,16 @@ def p95(values: list[float]) -> float:
     return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop: this VM's speed drifts (CPU steal), so results
+    are reported beside it (about 0.6 s on a quiet core here, 1.6 s on a busy one)."""
+    t0 = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return time.perf_counter() - t0
+
+
 def main() -> int:
+    print(f"machine reference: 1e7-step Python loop in {cpu_reference():.2f} s")
     starts = cold_start()
     if "--start" in sys.argv:
         print(f"cold start: {', '.join(f'{s:.3f}' for s in starts)} s")
