@@ -30,11 +30,10 @@ from engine.scenario import Efficiency
 from engine.specs import GPUSpec, ModelSpec
 from engine.userdata import HOME_ENV
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+SHARED = Path(__file__).resolve().parents[1] / "benchmarks"  # a copy of ../shared/benchmarks
 SEED = SHARED / "tokenomics-vllm"
 NIM = SHARED / "nim" / "nim_llama3.1_8b_v1.8.0_1xH100_80GB.csv"
 DATA = Path(__file__).parent / "data"
-needs_shared = pytest.mark.skipif(not SEED.is_dir(), reason="shared benchmarks not present")
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +57,6 @@ def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 # -------------------------------------------------------------------------------- compare
 
 
-@needs_shared
 def test_compare_errors_come_from_the_files_numbers(
     capsys: pytest.CaptureFixture[str], llama70: ModelSpec, h100: GPUSpec
 ) -> None:
@@ -91,7 +89,6 @@ def test_compare_errors_come_from_the_files_numbers(
     assert data["worst"][0]["error_pct"] == max((p["error_pct"] for p in f["points"]), key=abs)
 
 
-@needs_shared
 def test_compare_table_and_serving_file_not_compared(capsys: pytest.CaptureFixture[str]) -> None:
     files = [str(SEED / "llama_31_8b_2000in_300out.json"), str(NIM)]
     assert main(["compare", *files, "--gpus", "1"]) == 0
@@ -105,7 +102,6 @@ def test_compare_table_and_serving_file_not_compared(capsys: pytest.CaptureFixtu
     assert "1 not compared" in out
 
 
-@needs_shared
 def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> None:
     name = "llama_31_8b_2000in_300out.json"
     files = [str(SEED / name), str(SEED / "sweep" / name), str(SEED / name)]
@@ -116,7 +112,6 @@ def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> Non
     assert data["overall"]["points"] == 10
 
 
-@needs_shared
 def test_compare_with_nothing_comparable_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     line = one_line_error(capsys, ["compare", str(NIM), str(DATA / "vllm-bench-serve.json")])
     assert "nothing to compare" in line and "not compared yet (needs the serving model)" in line
@@ -210,7 +205,6 @@ def test_bad_flags_are_one_line(
     assert message in line
 
 
-@needs_shared
 def test_model_that_does_not_fit_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     path = SEED / "llama_33_70b_2000in_300out.json"
     line = one_line_error(capsys, ["compare", str(path), "--gpus", "1"])
@@ -228,13 +222,11 @@ def test_calibrate_refuses_too_little_data(capsys: pytest.CaptureFixture[str], h
     assert not (home / "profiles").exists()
 
 
-@needs_shared
 def test_calibrate_says_serving_files_are_not_used(capsys: pytest.CaptureFixture[str]) -> None:
     line = one_line_error(capsys, ["calibrate", str(NIM)])
     assert "too little data" in line and "not used:" in line and "serving" in line
 
 
-@needs_shared
 def test_calibrate_saves_a_profile_estimate_uses(
     capsys: pytest.CaptureFixture[str], home: Path
 ) -> None:

@@ -22,18 +22,15 @@ from engine.measure import (
     resolve_model_name,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+SHARED = Path(__file__).resolve().parents[1] / "benchmarks"  # a copy of ../shared/benchmarks
 SEED = SHARED / "tokenomics-vllm"
 NIM = SHARED / "nim" / "nim_llama3.1_8b_v1.8.0_1xH100_80GB.csv"
 DATA = Path(__file__).parent / "data"
-
-needs_shared = pytest.mark.skipif(not SEED.is_dir(), reason="shared benchmarks not present")
 
 
 # ----------------------------------------------------------------------------- real files
 
 
-@needs_shared
 def test_seed_json_keeps_what_the_file_measured() -> None:
     path = SEED / "llama_33_70b_2000in_300out.json"
     raw = json.loads(path.read_text())
@@ -53,7 +50,6 @@ def test_seed_json_keeps_what_the_file_measured() -> None:
     assert resolve_model(m, default_catalog()) == "llama-3.3-70b"  # the file's typo 'bb' too
 
 
-@needs_shared
 def test_every_shared_seed_file_is_read() -> None:
     paths = sorted(SEED.glob("*.json")) + sorted(SEED.glob("sweep/*.json"))
     assert len(paths) == 169
@@ -64,7 +60,6 @@ def test_every_shared_seed_file_is_read() -> None:
     assert models == {"llama-3.3-70b", "llama-3.1-8b"}
 
 
-@needs_shared
 def test_nim_csv_is_serving_at_fixed_concurrency() -> None:
     m = load_measurement(NIM)
     with NIM.open() as f:
@@ -178,7 +173,6 @@ def test_ollama_cached_prompt_is_decode_only(tmp_path: Path) -> None:
     assert any("cached" in r for r in m.remarks)
 
 
-@needs_shared
 def test_format_is_detected_by_content_not_extension(tmp_path: Path) -> None:
     shutil.copy(SEED / "llama_31_8b_2000in_300out.json", tmp_path / "looks.csv")
     shutil.copy(NIM, tmp_path / "looks.json")
@@ -249,7 +243,6 @@ def test_broken_files_name_the_field(tmp_path: Path, text: str, message: str) ->
     assert str(err.value).startswith(str(path)) and message in str(err.value)
 
 
-@needs_shared
 def test_broken_nim_row_names_row_and_column(tmp_path: Path) -> None:
     lines = NIM.read_text().splitlines()
     lines[3] = lines[3].replace(lines[3].split(",")[7], "fast")

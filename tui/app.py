@@ -6,6 +6,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from engine.catalog import Catalog
+from engine.presets import Preset
 from tui.commands import TokentuiCommands
 from tui.main_screen import MainScreen
 from tui.state import Draft
@@ -18,18 +19,24 @@ class TokentuiApp(App[None]):
     COMMANDS = App.COMMANDS | {TokentuiCommands}
     BINDINGS = [
         Binding("question_mark,f1", "help", "help", id="help", tooltip="keys and charts"),
-        Binding("d", "toggle_dark", "theme", id="theme", tooltip="dark / light theme"),
+        Binding("d", "toggle_dark", "theme", id="theme", tooltip="dark / light theme", show=False),
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
     ]
 
-    def __init__(self, catalog: Catalog, draft: Draft, chart: str = "throughput") -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        draft: Draft,
+        chart: str = "throughput",
+        preset: Preset | None = None,
+    ) -> None:
         super().__init__()
         self.catalog = catalog
-        self.initial_draft = draft
-        self.initial_chart = chart
+        self.initial = (draft, chart, preset)
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.catalog, self.initial_draft, self.initial_chart))
+        draft, chart, preset = self.initial
+        self.push_screen(MainScreen(self.catalog, draft, chart, preset))
 
     @property
     def main(self) -> MainScreen:

@@ -49,12 +49,23 @@ def initial_draft(args: argparse.Namespace) -> object:
 
 
 def make_app(args: argparse.Namespace) -> TokentuiApp:
-    """The app for the parsed command line (what ``tokentui`` with no command opens)."""
-    draft = initial_draft(args)
+    """The app for the parsed command line (what ``tokentui`` with no command opens); with
+    ``--preset`` it opens that preset, the options given beside it on top."""
     from engine import default_catalog
     from tui.app import TokentuiApp
 
-    return TokentuiApp(default_catalog(), draft)  # type: ignore[arg-type]
+    catalog = default_catalog()
+    if getattr(args, "preset", None):
+        from engine.cli import scenario_from_args
+        from engine.presets import load_preset
+        from tui.state import Draft
+
+        preset = load_preset(args.preset, catalog)
+        catalog.add_model(preset.scenario.model)  # a preset may carry its own model or GPU
+        catalog.add_gpu(preset.scenario.gpu)
+        scenario = scenario_from_args(args, catalog)
+        return TokentuiApp(catalog, Draft.from_scenario(scenario), preset.chart, preset)
+    return TokentuiApp(catalog, initial_draft(args))  # type: ignore[arg-type]
 
 
 def _launch(args: argparse.Namespace) -> int:

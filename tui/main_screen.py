@@ -1,11 +1,14 @@
 """The main screen: it owns the scenario, turns pane edits into new scenarios, and pushes the
-engine's results down to the panes, the summary and the visible chart."""
+engine's results down to the panes, the summary and the visible chart. It also keeps the preset
+the scenario came from (for the title's unsaved-changes mark) and a loaded benchmark file."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,12 +18,26 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from engine import InputError
 from engine.catalog import Catalog
+from engine.compare import FileComparison, compare_measurement
 from engine.dashboard import Dashboard, build
+from engine.measure import Measurement, load_measurement
+from engine.presets import (
+    Preset,
+    check_name,
+    delete_preset,
+    list_presets,
+    load_preset,
+    rename_preset,
+    save_preset,
+)
 from tui.charts import CHART_CLASSES, Chart
+from tui.dialogs import BenchmarkDialog, ConfirmDialog, NameDialog, PresetPicker
+from tui.measured import MeasuredPane
 from tui.panes.gpu import GPUPane
 from tui.panes.model import ModelPane
 from tui.panes.summary import Summary
 from tui.panes.workload import WorkloadPane
+from tui.recent import load_recent, remember
 from tui.state import CHART_IDS, CHARTS, Draft
 from tui.widgets import Edit, Field
 
@@ -37,9 +54,17 @@ class MainScreen(Screen[None]):
                 label,
                 id=f"chart-{cid}",
                 tooltip=f"show the {label.lower()} chart",
-                show=n == 1,
+                show=False,
             )
             for n, (cid, label) in enumerate(CHARTS, start=1)
+        ),
+        Binding(
+            "7",
+            "chart('measured')",
+            "Measured",
+            id="chart-measured",
+            show=False,
+            tooltip="measured points against the predictions",
         ),
         Binding(
             "left_square_bracket",
@@ -56,6 +81,15 @@ class MainScreen(Screen[None]):
             tooltip="next batch size in the summary",
         ),
         Binding("m", "toggle_mode", "mode", id="toggle-mode", tooltip="realistic / ideal"),
+        Binding("ctrl+s", "save_preset", "save", id="save-preset", tooltip="save as a preset"),
+        Binding("ctrl+o", "load_preset", "presets", id="load-preset", tooltip="load a preset"),
+        Binding(
+            "ctrl+b",
+            "load_benchmark",
+            "measured",
+            id="load-benchmark",
+            tooltip="load measured results to compare",
+        ),
         Binding(
             "escape",
             "leave_field",
@@ -66,7 +100,13 @@ class MainScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, catalog: Catalog, draft: Draft, chart: str = "throughput") -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        draft: Draft,
+        chart: str = "throughput",
+        preset: Preset | None = None,
+    ) -> None:
         super().__init__()
         self.catalog = catalog
         self.draft = draft
@@ -74,6 +114,9 @@ class MainScreen(Screen[None]):
         self.selected_batch: int | None = None
         self.dashboard: Dashboard = build(draft.scenario(catalog), realistic=draft.efficiency)
         self.last_update_s = 0.0  # engine + pane updates of the last change (benchmarks read it)
+        self.preset = preset  # the preset shown (as loaded or saved), for the unsaved mark
+        self.measurement: Measurement | None = None
+        self.comparison: FileComparison | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,13 +124,15 @@ class MainScreen(Screen[None]):
             with VerticalScroll(id="sidebar"):
                 yield ModelPane(self.catalog, self.draft)
                 yield GPUPane(self.catalog, self.draft)
-                yield Lazy(WorkloadPane(self.draft))
+                yield Lazy(WorkloadPane(self.draft))  # below the fold: after the first frame
             with TabbedContent(initial=self.chart, id="charts"):
                 for cid, label in CHARTS:
                     with TabPane(label, id=cid):
                         yield CHART_CLASSES[cid](id=f"chart-{cid}")
+                with TabPane("Measured", id="measured"):
+                    yield MeasuredPane()
         yield Summary(id="summary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.push_down()
@@ -110,6 +155,7 @@ class MainScreen(Screen[None]):
         except InputError as exc:
             self.notify(str(exc), title="Not applied", severity="error", timeout=6)
             return False
+        self.compare()
         self.push_down()
         self.last_update_s = time.perf_counter() - start
         return True
@@ -121,7 +167,14 @@ class MainScreen(Screen[None]):
         for workload in self.query(WorkloadPane):  # mounted lazily, after the first frame
             workload.show(self.draft)
         self.query_one(Summary).show(d)
-        self.visible_chart().show(d)
+        self.show_chart()
+        self.update_title()
+
+    def show_chart(self) -> None:
+        if self.chart == "measured":
+            self.query_one(MeasuredPane).show(self.comparison)
+        else:
+            self.visible_chart().show(self.dashboard, self.measured_points())
 
     def visible_chart(self) -> Chart:
         return self.query_one(f"#chart-{self.chart}", Chart)
@@ -129,9 +182,175 @@ class MainScreen(Screen[None]):
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id or "throughput"
-        if pane in CHART_IDS and pane != self.chart:
+        if pane != self.chart and (pane in CHART_IDS or pane == "measured"):
             self.chart = pane
-            self.visible_chart().show(self.dashboard)
+            self.show_chart()
+            self.update_title()
+
+    # ------------------------------------------------------------------ presets
+
+    def current_preset(self, name: str) -> Preset:
+        chart = self.chart if self.chart in CHART_IDS else "throughput"
+        description = self.preset.description if self.preset and self.preset.name == name else ""
+        return Preset(
+            name=name, scenario=self.dashboard.scenario, chart=chart, description=description
+        )
+
+    def modified(self) -> bool:
+        if self.preset is None:
+            return True
+        chart = self.chart if self.chart in CHART_IDS else self.preset.chart
+        return self.preset.scenario != self.dashboard.scenario or self.preset.chart != chart
+
+    def update_title(self) -> None:
+        if self.preset is None:
+            self.app.sub_title = "unsaved scenario (Ctrl+S saves it)"
+        else:
+            mark = " *" if self.modified() else ""
+            kind = " (built-in)" if self.preset.builtin else ""
+            self.app.sub_title = f"{self.preset.name}{kind}{mark}"
+
+    def load(self, preset: Preset) -> None:
+        """Show ``preset``: its scenario (a custom model or GPU joins the catalog) and chart."""
+        s = preset.scenario
+        for entry, known in ((s.model, self.catalog.models), (s.gpu, self.catalog.gpus)):
+            if known.get(entry.id) != entry:
+                if entry is s.model:
+                    self.catalog.add_model(s.model)
+                else:
+                    self.catalog.add_gpu(s.gpu)
+                self.notify(f"{entry.id}: the preset's own definition is used", timeout=4)
+        self.query_one(ModelPane).refresh_catalog()
+        self.query_one(GPUPane).refresh_catalog()
+        self.preset = preset
+        self.selected_batch = None
+        draft = Draft.from_scenario(s, realistic=self.draft.efficiency)
+        for field in self.query(Field):
+            field.sync(draft)
+        if self.apply(draft):
+            self.query_one(TabbedContent).active = preset.chart
+            self.notify(f"loaded preset {preset.name!r}", timeout=3)
+
+    @work(exclusive=True, group="preset")
+    async def action_save_preset(self) -> None:
+        default = "" if self.preset is None or self.preset.builtin else self.preset.name
+        name = await self.app.push_screen_wait(
+            NameDialog(
+                "Save the scenario as a preset",
+                default,
+                check_name,
+                hint="a-z, 0-9, '.', '_', '-'; saved in your config folder",
+            )
+        )
+        if not name:
+            return
+        overwrite = False
+        if any(p.name == name for p in list_presets(self.catalog)[0] if not p.builtin):
+            overwrite = await self.app.push_screen_wait(
+                ConfirmDialog(f"A preset named {name!r} exists. Replace it?", yes="Replace")
+            )
+            if not overwrite:
+                return
+        try:
+            self.preset = save_preset(self.current_preset(name), overwrite=overwrite)
+        except InputError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        self.update_title()
+        self.notify(f"saved preset {name!r} to {self.preset.path}", timeout=4)
+
+    @work(exclusive=True, group="preset")
+    async def action_load_preset(self) -> None:
+        while True:
+            presets, problems = list_presets(self.catalog)
+            current = self.preset.name if self.preset else None
+            choice = await self.app.push_screen_wait(PresetPicker(presets, problems, current))
+            if choice is None:
+                return
+            what, name = choice
+            try:
+                if what == "load":
+                    self.load(load_preset(name, self.catalog))
+                    return
+                if what == "delete":
+                    if await self.app.push_screen_wait(
+                        ConfirmDialog(
+                            f"Delete preset {name!r}? This cannot be undone.", yes="Delete"
+                        )
+                    ):
+                        delete_preset(name)
+                        self.notify(f"deleted preset {name!r}", timeout=3)
+                        if self.preset and self.preset.name == name:
+                            self.preset = None
+                            self.update_title()
+                elif what == "rename":
+                    new = await self.app.push_screen_wait(
+                        NameDialog(f"Rename preset {name!r} to", name, check_name)
+                    )
+                    if new and new != name:
+                        rename_preset(name, new)
+                        self.notify(f"renamed {name!r} to {new!r}", timeout=3)
+                        if self.preset and self.preset.name == name:
+                            self.preset = replace(self.preset, name=new)
+                            self.update_title()
+            except InputError as exc:
+                self.notify(str(exc), title="Preset", severity="error", timeout=8)
+                return
+
+    # ------------------------------------------------------------------ measurements
+
+    def measured_points(self) -> list[tuple[float, float]]:
+        if self.comparison is None:
+            return []
+        return [
+            (r.point.batch, r.measured)
+            for r in self.comparison.rows
+            if r.metric == "total_tokens_per_s"
+        ]
+
+    def compare(self) -> None:
+        if self.measurement is not None:
+            self.comparison = compare_measurement(
+                self.measurement, self.catalog, self.dashboard.scenario, base_label="the app"
+            )
+
+    @work(exclusive=True, group="benchmark")
+    async def action_load_benchmark(self) -> None:
+        recent = load_recent()
+        path = await self.app.push_screen_wait(BenchmarkDialog(recent))
+        if not path:
+            return
+        try:
+            meas = load_measurement(Path(path))
+        except InputError as exc:
+            self.notify(str(exc), title="Not loaded", severity="error", timeout=10)
+            return
+        remember(path)
+        self.measurement = meas
+        self.adopt_workload(meas)
+        self.compare()
+        self.push_down()
+        if self.comparison and self.comparison.skipped:
+            self.notify(self.comparison.skipped, severity="warning", timeout=8)
+        self.query_one(TabbedContent).active = "throughput"
+        self.notify(f"loaded {len(meas.points)} measured points from {path}", timeout=4)
+
+    def adopt_workload(self, meas: Measurement) -> None:
+        """Take the file's batch sizes and (when all points share them) its token counts, so
+        that the curves on screen are the ones the measurements test."""
+        pts = [p for p in meas.points if p.batch >= 1]
+        if not pts:
+            return
+        draft = self.draft.with_value("batch_sizes", tuple(sorted({p.batch for p in pts})))
+        ins = {round(p.input_tokens) for p in pts}
+        outs = {round(p.output_tokens) for p in pts}
+        if len(ins) == 1 and min(ins) >= 1:
+            draft = draft.with_value("input_tokens", ins.pop())
+        if len(outs) == 1 and min(outs) >= 1:
+            draft = draft.with_value("output_tokens", outs.pop())
+        for field in self.query(Field):
+            field.sync(draft)
+        self.apply(draft)
 
     # ------------------------------------------------------------------ actions
 

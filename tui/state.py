@@ -36,6 +36,7 @@ class Draft:
     output_tokens: int = 300
     batch_sizes: tuple[int, ...] = DEFAULT_BATCHES
     mode: str = "realistic"
+    flop_count: str | None = None  # None: the mode's (article in ideal, flash in realistic)
     price_per_gpu_hour: float | None = None  # None: the GPU's catalog price
     gamma: float = 0.3
     weight_dtype: str | None = None
@@ -56,6 +57,7 @@ class Draft:
             batch_sizes=self.batch_sizes,
             mode=self.mode,
             efficiency=None if self.mode == "ideal" else self.efficiency,
+            flop_count=self.flop_count,
             weight_dtype=self.weight_dtype,
             kv_dtype=self.kv_dtype,
             price_per_gpu_hour=self.price_per_gpu_hour,
@@ -82,6 +84,9 @@ class Draft:
             output_tokens=s.output_tokens,
             batch_sizes=s.batch_sizes,
             mode=s.mode,
+            flop_count=None
+            if s.flop_count == ("article" if s.mode == "ideal" else "flash")
+            else s.flop_count,
             price_per_gpu_hour=s.price_per_gpu_hour,
             gamma=s.gamma,
             weight_dtype=s.weight_dtype,
@@ -91,6 +96,20 @@ class Draft:
             else (realistic or default_efficiency()),
             serving=s.serving,
         )
+
+
+def field_text(draft: Draft, name: str) -> str:
+    """How a field shows the draft's value (what the user would type for it)."""
+    if name.startswith("eff."):
+        from tui.panes.workload import FACTOR_SCALE
+
+        return f"{getattr(draft.efficiency, name[4:]) * FACTOR_SCALE[name[4:]]:.4g}"
+    value = getattr(draft, name)
+    if name == "batch_sizes":
+        return format_batches(value)
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def parse_batches(text: str) -> tuple[int, ...]:

@@ -145,6 +145,14 @@ class Field(Vertical):
             field_input.value = text
         self.show_error(None)
 
+    def sync(self, draft: Any) -> None:
+        """Show the draft's value for this field (after a preset or file set it)."""
+        from tui.state import field_text
+
+        text = field_text(draft, self.field_name)
+        if text != self.input.value:
+            self.set_value(text)
+
     def show_error(self, message: str | None) -> None:
         if (message or "") == self._error:
             return  # unchanged: no repaint, no relayout

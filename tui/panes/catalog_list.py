@@ -68,6 +68,16 @@ class CatalogList(Vertical):
             except Exception:  # not in the filtered list
                 options.highlighted = None
 
+    def set_entries(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Replace the catalog shown (a preset brought its own model or GPU)."""
+        self.entries = list(entries)
+        options = self.query_one(OptionList)
+        text = self.query_one(FixedInput).value
+        with options.prevent(OptionList.OptionHighlighted):
+            options.clear_options()
+            options.add_options(self._options(text))
+        self._highlight(self.selected)
+
     def select(self, ident: str) -> None:
         """Show ``ident`` as the choice without reporting a change."""
         if ident != self.selected:

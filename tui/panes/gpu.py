@@ -53,6 +53,11 @@ class GPUPane(Vertical):
         )
         yield Facts(id="gpu-facts", classes="facts")
 
+    def refresh_catalog(self) -> None:
+        self.query_one(CatalogList).set_entries(
+            [(g.id, g.name) for g in self.catalog.gpus.values()]
+        )
+
     def show(self, draft: Draft, d: Dashboard) -> None:
         self.draft = draft
         self.query_one(CatalogList).select(draft.gpu)

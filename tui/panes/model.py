@@ -37,6 +37,11 @@ class ModelPane(Vertical):
             "kv_dtype", "KV cache", [(d, d) for d in KV_DTYPES], self.draft.kv_dtype, id="kv-dtype"
         )
 
+    def refresh_catalog(self) -> None:
+        self.query_one(CatalogList).set_entries(
+            [(m.id, m.name) for m in self.catalog.models.values()]
+        )
+
     def show(self, draft: Draft, d: Dashboard) -> None:
         self.draft = draft
         self.query_one(CatalogList).select(draft.model)

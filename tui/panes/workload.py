@@ -22,6 +22,9 @@ FACTORS: tuple[tuple[str, str, float, str, float, float], ...] = (
 )
 
 
+FACTOR_SCALE = {name: scale for name, _, scale, *_ in FACTORS}
+
+
 class WorkloadPane(Vertical):
     def __init__(self, draft: Draft) -> None:
         super().__init__(id="workload-pane", classes="pane")
