@@ -116,6 +116,15 @@ class Chart(PlotextPlot):
     def draw(self, d: Dashboard) -> None:  # pragma: no cover - every chart overrides it
         raise NotImplementedError
 
+    def set_title(self, *parts: str) -> None:
+        """The first part always; the others while they fit the chart's width."""
+        room = max(20, (self.size.width or 80) - 4)
+        text = parts[0]
+        for part in parts[1:]:
+            if part and len(text) + 3 + len(part) <= room:
+                text += " · " + part
+        self.plt.title(text)
+
     def batch_axis(self, d: Dashboard) -> list[float]:
         xs = [math.log2(b) for b in d.scenario.batch_sizes]
         ticks, labels = log2_ticks(d.scenario.batch_sizes)
@@ -170,8 +179,11 @@ class ThroughputChart(Chart):
         self.mark_wall(d)
         plt.ylabel("total output tok/s", yside="left")
         plt.ylabel("tok/s per request", yside="right")
-        wall = f" · x: past the {d.plan.max_batch}-sequence KV wall" if out else ""
-        plt.title(f"Output tokens/s vs batch ({d.scenario.mode} solid, ideal dotted){wall}")
+        self.set_title(
+            "Output tokens/s vs batch",
+            f"{d.scenario.mode} solid, ideal dotted",
+            f"x: past the {d.plan.max_batch}-sequence KV wall" if out else "",
+        )
 
 
 class BottleneckChart(Chart):
@@ -202,7 +214,7 @@ class BottleneckChart(Chart):
         plt.ylim(0, float(max(tops)) * 1.18)
         plt.xlabel("batch size (requests)")
         plt.ylabel("ms per decode step")
-        plt.title("Decode step by resource · C compute-bound (blue) · M memory-bound (red)")
+        self.set_title("Decode step by resource", "C compute-bound (blue)", "M memory-bound (red)")
 
 
 class CostChart(Chart):
@@ -235,8 +247,10 @@ class CostChart(Chart):
         self.mark_wall(d)
         plt.ylabel("$ per 1M tokens")
         s = d.scenario
-        plt.title(
-            f"Cost per 1M tokens · {s.gpus} GPU x ${s.price_per_gpu_hour:g}/h · gamma {s.gamma:g}"
+        self.set_title(
+            "Cost per 1M tokens",
+            f"{s.gpus} GPU x ${s.price_per_gpu_hour:g}/h",
+            f"gamma {s.gamma:g}",
         )
 
 
@@ -343,7 +357,9 @@ class RooflineChart(Chart):
         plt.yticks(yt, yl)
         plt.xlabel("arithmetic intensity, FLOPs per byte (log)")
         plt.ylabel("FLOP/s per GPU (log)")
-        plt.title(f"Roofline at batch {d.batch} · machine balance {rf.balance:,.0f} FLOP/B (grey)")
+        self.set_title(
+            f"Roofline at batch {d.batch}", f"machine balance {rf.balance:,.0f} FLOP/B (grey)"
+        )
 
 
 CHART_CLASSES: dict[str, type[Chart]] = {

@@ -26,7 +26,7 @@ class GPUPane(Vertical):
         self.draft = draft
 
     def compose(self) -> ComposeResult:
-        entries = [(g.id, g.name) for g in self.catalog.gpus.values()]
+        entries = [(g.id, g.name.split(" (")[0]) for g in self.catalog.gpus.values()]
         yield CatalogList("gpu", entries, self.draft.gpu, what="GPUs")
         yield Field(
             "gpus",
@@ -55,7 +55,7 @@ class GPUPane(Vertical):
 
     def refresh_catalog(self) -> None:
         self.query_one(CatalogList).set_entries(
-            [(g.id, g.name) for g in self.catalog.gpus.values()]
+            [(g.id, g.name.split(" (")[0]) for g in self.catalog.gpus.values()]
         )
 
     def show(self, draft: Draft, d: Dashboard) -> None:
