@@ -26,7 +26,12 @@ class TokentuiCommands(Provider):
                     f"show the {label.lower()} chart (key {n})",
                 )
             )
+        act = app.run_screen_action
         out += [
+            ("chart: Measured (results table)", partial(act, "chart('measured')"), "key 7"),
+            ("preset: Save the scenario…", partial(act, "save_preset"), "Ctrl+S"),
+            ("preset: Load, delete or rename…", partial(act, "load_preset"), "Ctrl+O"),
+            ("benchmark: Load measured results…", partial(act, "load_benchmark"), "Ctrl+B"),
             (
                 "mode: switch realistic / ideal",
                 partial(app.run_screen_action, "toggle_mode"),

@@ -35,9 +35,12 @@ every change recomputes and redraws at once. The strip at the bottom sums up the
 
 | key | action |
 | --- | --- |
-| 1 - 6 | show a chart |
+| 1 - 6 | show a chart (7: the measured-results table) |
 | [ / ] | previous / next batch for the summary |
 | m | switch realistic / ideal |
+| Ctrl+S | save the scenario as a preset |
+| Ctrl+O | load a preset (Ctrl+D delete, Ctrl+R rename) |
+| Ctrl+B | load measured results: they appear on the throughput chart and in the Measured tab |
 | d | dark / light theme |
 | Tab, Shift+Tab | move between fields |
 | Esc | leave a field (back to the charts) |

@@ -67,7 +67,7 @@ class WorkloadPane(Vertical):
             id="mode",
             tooltip="realistic: the fitted factors below; ideal: 100% of peak, no overheads",
         )
-        yield Static("realistic factors (defaults fitted to vLLM runs)", classes="subtitle")
+        yield Static("realistic factors", classes="subtitle")
         defaults = default_efficiency()
         for name, label, scale, unit, low, high in FACTORS:
             value = getattr(d.efficiency, name) * scale
@@ -79,6 +79,10 @@ class WorkloadPane(Vertical):
                 _scaled(number(float, low, high, label), scale),
                 tooltip=f"default {default:.4g} {unit}",
             )
+        shown = " · ".join(
+            f"{label} {getattr(defaults, name) * scale:.3g}" for name, label, scale, *_ in FACTORS
+        )
+        yield Static(f"defaults, fitted to vLLM runs: {shown}", classes="defaults")
 
     def show(self, draft: Draft) -> None:
         """Reflect a draft that changed elsewhere (mode key, preset)."""
