@@ -170,3 +170,24 @@ async def test_a_broken_benchmark_file_is_a_notification(tmp_path: Path) -> None
         assert isinstance(a.screen, MainScreen)
         assert a.main.measurement is None
         assert any("accepted" in n.message for n in a._notifications)
+
+
+async def test_a_saved_profile_sets_the_realistic_factors() -> None:
+    from engine import Efficiency
+    from engine.profiles import save_profile
+    from tui.panes.workload import WorkloadPane
+    from tui.widgets import Choice
+
+    save_profile(Efficiency(compute=0.31, memory=0.7), "slow-box")
+    a = app()
+    async with a.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        pane = a.main.query_one(WorkloadPane)
+        choice = pane.query_one("#profile", Choice)
+        assert [v for v, _ in choice.options] == ["default", "slow-box"]
+        choice.focus()
+        await pilot.press("right")
+        await pilot.pause()
+        eff = a.main.dashboard.scenario.efficiency
+        assert (eff.compute, eff.memory) == (0.31, 0.7)
+        assert a.main.field("eff.compute").input.value == "0.31"

@@ -30,6 +30,7 @@ from engine.presets import (
     rename_preset,
     save_preset,
 )
+from engine.profiles import load_named_profile
 from tui.charts import CHART_CLASSES, Chart
 from tui.dialogs import BenchmarkDialog, ConfirmDialog, NameDialog, PresetPicker
 from tui.measured import MeasuredPane
@@ -142,6 +143,17 @@ class MainScreen(Screen[None]):
     @on(Edit)
     def _edit(self, event: Edit) -> None:
         event.stop()
+        if event.name == "profile":  # a whole set of realistic factors at once
+            try:
+                eff = load_named_profile(str(event.value))
+            except InputError as exc:
+                self.notify(str(exc), title="Profile", severity="error", timeout=8)
+                return
+            draft = replace(self.draft, efficiency=eff)
+            for field in self.query(Field):
+                field.sync(draft)
+            self.apply(draft)
+            return
         self.apply(self.draft.with_value(event.name, event.value))
 
     def apply(self, draft: Draft) -> bool:

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from engine.profiles import default_efficiency
+from engine.profiles import default_efficiency, saved_profiles
 from engine.scenario import MAX_TOKENS
 from tui.state import Draft, format_batches, parse_batches
 from tui.widgets import Choice, Field, number
@@ -68,6 +68,15 @@ class WorkloadPane(Vertical):
             tooltip="realistic: the fitted factors below; ideal: 100% of peak, no overheads",
         )
         yield Static("realistic factors", classes="subtitle")
+        profiles = [("default", "default (fitted)"), *((p, p) for p in saved_profiles())]
+        yield Choice(
+            "profile",
+            "profile",
+            profiles,
+            "default",
+            id="profile",
+            tooltip="a calibration profile: the built-in fit, or one saved by 'tokentui calibrate'",
+        )
         defaults = default_efficiency()
         for name, label, scale, unit, low, high in FACTORS:
             value = getattr(d.efficiency, name) * scale
