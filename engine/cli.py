@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, NoReturn
 
 from engine import __version__
@@ -20,7 +21,7 @@ from engine.errors import InputError
 from engine.memory import check_fits
 from engine.profiles import load_named_profile
 from engine.report import estimate_dict, estimate_table
-from engine.scenario import MODES, Efficiency, Scenario, Serving, make_scenario
+from engine.scenario import MODES, Scenario, Serving, make_scenario
 from engine.specs import GIB, KV_DTYPES, WEIGHT_DTYPES
 
 PROG = "tokentui"
@@ -229,7 +230,7 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
         ),
         "seq_overhead_s": None if args.seq_overhead_us is None else args.seq_overhead_us / 1e6,
     }
-    fields = {**_efficiency_fields(eff), **{k: v for k, v in overrides.items() if v is not None}}
+    eff = replace(eff, **{k: v for k, v in overrides.items() if v is not None})
     serving = Serving(
         **{
             k: v
@@ -249,7 +250,7 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
         output_tokens=args.output_tokens,
         batch_sizes=args.batch or base.batch_sizes,
         mode=args.mode,
-        efficiency=Efficiency(**fields),
+        efficiency=eff,
         flop_count=args.flop_count,
         weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype,
@@ -257,19 +258,6 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
         gamma=args.gamma,
         serving=serving,
     )
-
-
-def _efficiency_fields(e: Efficiency) -> dict[str, float]:
-    return {
-        "compute": e.compute,
-        "memory": e.memory,
-        "attention": e.attention,
-        "attention_items": e.attention_items,
-        "attention_floor": e.attention_floor,
-        "step_overhead_s": e.step_overhead_s,
-        "seq_overhead_s": e.seq_overhead_s,
-        "collective_latency_s": e.collective_latency_s,
-    }
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
