@@ -273,7 +273,8 @@ class ContextChart(Chart):
         left.xticks(ticks, labels)
         left.xlabel("prompt tokens (log)")
         left.ylabel("GB per GPU")
-        left.title("KV vs weights (green)")
+        wide = (self.size.width or 80) >= 90
+        left.title("KV vs weights (green)" if wide else "KV cache")
         right = self.plt.subplot(1, 2)
         right.plot(xs, (c.step_s * 1e3).tolist(), color=RED, marker="hd", label="ms/token")
         right.plot(
@@ -288,7 +289,7 @@ class ContextChart(Chart):
         right.xlabel("prompt tokens (log)")
         right.ylabel("ms per token", yside="left")
         right.ylabel("total tok/s", yside="right")
-        right.title(f"Per-token time, tok/s @ batch {d.batch}")
+        right.title(f"Per-token time, tok/s @ batch {d.batch}" if wide else "Time, tok/s")
 
 
 class BoundnessChart(Chart):
@@ -322,7 +323,8 @@ class BoundnessChart(Chart):
             sub.yticks(yt, yl)
             sub.xlabel("context (log)")
             sub.ylabel("batch (log)")
-            sub.title(f"{name}: compute blue, memory red")
+            wide = (self.size.width or 80) >= 90
+            sub.title(f"{name}: compute blue, memory red" if wide else name)
 
 
 class RooflineChart(Chart):
