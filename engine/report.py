@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from engine.arch import kv_bytes_per_token, parameter_count, weight_bytes
@@ -29,16 +30,7 @@ def scenario_dict(s: Scenario) -> dict[str, Any]:
         "compute_precision": s.gpu.compute_precision(s.weight_dtype),
         "price_per_gpu_hour": s.price_per_gpu_hour,
         "gamma": s.gamma,
-        "efficiency": {
-            "compute": e.compute,
-            "memory": e.memory,
-            "attention": e.attention,
-            "attention_items": e.attention_items,
-            "attention_floor": e.attention_floor,
-            "step_overhead_s": e.step_overhead_s,
-            "seq_overhead_s": e.seq_overhead_s,
-            "collective_latency_s": e.collective_latency_s,
-        },
+        "efficiency": {f.name: float(getattr(e, f.name)) for f in fields(e)},
         "serving": {
             "memory_utilization": sv.memory_utilization,
             "max_num_seqs": sv.max_num_seqs,
