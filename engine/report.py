@@ -37,6 +37,7 @@ def scenario_dict(s: Scenario) -> dict[str, Any]:
             "max_batched_tokens": sv.max_batched_tokens,
             "block_size": sv.block_size,
             "runtime_reserve_gib": sv.runtime_reserve_gib,
+            "graph_max_context": sv.graph_max_context,
         },
     }
 
