@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
     print(
         "fitted:",
         {
-            k: round(v, 6)
+            k: round(float(v), 6)
             for k, v in efficiency_to_dict(eff, "default").items()
             if isinstance(v, float)
         },
