@@ -181,6 +181,10 @@ def test_efficiency_is_validated() -> None:
         Efficiency(compute=0.0)
     with pytest.raises(ValueError, match="step_overhead_s"):
         Efficiency(step_overhead_s=-1.0)
+    with pytest.raises(ValueError, match="attention_token_s"):
+        Efficiency(attention_token_s=-1e-9)
+    with pytest.raises(ValueError, match="eager_layer_s"):
+        Efficiency(eager_layer_s=float("inf"))
 
 
 # ------------------------------------------------------------ realistic terms, one at a time
