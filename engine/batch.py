@@ -10,6 +10,13 @@ other, so one call computes a whole sweep or grid. Per phase the time is the roo
 and the binding term (compute, memory or communication) is reported. In ``realistic`` mode a batch
 larger than what runs at once (the KV cache, or the scheduler's ``max_num_seqs``) runs in waves, as
 a serving engine queues it; in ``ideal`` mode it is computed as if it fitted, and marked.
+
+Decode attention in ``realistic`` mode is a kernel with its own speed: per context position of
+every sequence it streams the KV bytes (at the attention bandwidth) and spends a fixed time per
+layer (gathering the paged blocks, the softmax), at full speed only with enough sequences in
+flight (:meth:`Model.attention_share`). Decode steps at contexts beyond what the engine captures
+in CUDA graphs (``Serving.graph_max_context``) launch every kernel from the CPU: a time per layer
+more.
 """
 
 from __future__ import annotations
@@ -67,8 +74,11 @@ class Model:
         self.peak_eff = self.peak * eff.compute
         self.bw_eff = s.gpu.memory_bandwidth * eff.memory
         self.bw_att = s.gpu.memory_bandwidth * eff.attention  # at full parallelism
-        self.kv_heads = arch.kv_heads_per_gpu(m, tp)
+        self.layers = m.num_layers
         self.kv_tok = arch.kv_bytes_per_token(m, s.kv_dtype, tp)
+        # Decode attention per context position of one sequence, at full parallelism: its KV
+        # bytes, plus a fixed time in every layer.
+        self.att_tok = self.kv_tok / self.bw_att + self.layers * eff.attention_token_s
         self.act_tok = arch.activation_bytes_per_token(m, tp)
         a, b = arch.decode_flops_coefficients(m)
         self.dec_f0, self.dec_f1 = a / tp, b / tp
@@ -95,6 +105,16 @@ class Model:
         eff = self.s.efficiency
         return eff.step_overhead_s + eff.seq_overhead_s * seqs
 
+    def eager_per_step(self) -> float:
+        """Extra time of a decode step that runs without CUDA graphs: every layer's kernels are
+        launched one by one from the CPU."""
+        return self.layers * self.s.efficiency.eager_layer_s
+
+    def eager_steps(self, S: Array, n: Array) -> Array:
+        """How many of the ``n`` decode steps after an ``S``-token prompt attend to more positions
+        than the engine's CUDA graphs cover (step j attends to S + j)."""
+        return np.clip(S + n - self.s.serving.graph_max_context, 0.0, n)
+
     def prefill(self, b: Array, S: Array) -> Phase:
         """All ``b`` prompts of ``S`` tokens, in steps of at most ``max_batched_tokens`` tokens."""
         s = self.s
@@ -115,23 +135,25 @@ class Model:
         c0 = b * self.dec_f0 / self.peak_eff
         c1 = b * self.dec_f1 / self.peak_eff
         m0 = (self.weight_read(b) + b * self.act_tok) / self.bw_eff
-        m1 = b * self.kv_tok / self.attention_bandwidth(b)
+        m1 = b * self.att_tok / self.attention_share(b)
         return c0, c1, m0, m1
 
-    def attention_bandwidth(self, b: Array) -> Array:
-        """Bandwidth decode attention reaches with ``b`` sequences in flight."""
+    def attention_share(self, b: Array) -> Array:
+        """Share of its full speed decode attention reaches with ``b`` sequences in flight: all of
+        it from ``attention_items`` sequences on, proportionally less below, but never less than
+        ``attention_floor``. The attention time of a step, b / share per position, never falls
+        as sequences are added: it grows with b, stays while the share catches up, grows again."""
         eff = self.s.efficiency
         if eff.attention_items <= 0:
-            return np.asarray(self.bw_att)
-        share = np.minimum(1.0, b * self.kv_heads / eff.attention_items)
-        return self.bw_att * np.maximum(eff.attention_floor, share)
+            return np.ones_like(np.asarray(b, dtype=np.float64))
+        return np.maximum(eff.attention_floor, np.minimum(1.0, b / eff.attention_items))
 
     def decode(self, b: Array, S: Array, n: Array) -> Phase:
         """``n`` decode steps of ``b`` sequences; step j attends to S + j positions."""
         c0, c1, m0, m1 = self.decode_step_lines(b)
         total, sum_c, sum_m = sum_max_of_lines(c0, c1, m0, m1, S, n)
         comm = n * self.comm_per_step(b)
-        overhead = n * self.overhead_per_step(b)
+        overhead = n * self.overhead_per_step(b) + self.eager_steps(S, n) * self.eager_per_step()
         mean_l = S + (n + 1) / 2.0
         flops = n * b * (self.dec_f0 + self.dec_f1 * mean_l)
         nbytes = n * (self.weight_read(b) + b * (self.act_tok + self.kv_tok * mean_l))
@@ -354,7 +376,8 @@ def run(
         step_kv_s=step_kv,
         step_act_s=step_act,
         step_comm_s=model.comm_per_step(first),
-        step_overhead_s=model.overhead_per_step(first),
+        step_overhead_s=model.overhead_per_step(first)
+        + np.where(mean_l > s.serving.graph_max_context, model.eager_per_step(), 0.0),
     )
     shape = B.shape
     fields: dict[str, Any] = {

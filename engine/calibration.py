@@ -39,18 +39,22 @@ PARAMS: tuple[str, ...] = (
     "compute",
     "memory",
     "attention",
+    "attention_token_s",
     "attention_items",
     "attention_floor",
     "step_overhead_s",
     "seq_overhead_s",
     "collective_latency_s",
+    "eager_layer_s",
 )
 _FRACTIONS = {"compute", "memory", "attention", "attention_floor"}
 _SCALE = {
+    "attention_token_s": 1e-9,
     "attention_items": 10.0,
     "step_overhead_s": 1e-3,
     "seq_overhead_s": 1e-4,
     "collective_latency_s": 1e-5,
+    "eager_layer_s": 1e-5,
 }
 _FLOOR = 0.01  # efficiencies are fitted in (1%, 100%]
 
@@ -200,17 +204,21 @@ def fit(
 
     eff, _, iterations = solve(free, start)
     # Which factors does the data determine? Sensitivity and standard error at the optimum,
-    # in the factors' own units (so a factor resting at its bound still counts as determined).
+    # in the factors' own units (so a factor resting at its bound still counts as determined),
+    # each relative to its value (or its scale, when it is near 0): the factors span 12 orders of
+    # magnitude in SI units (a nanosecond per token, a fraction of peak), which would leave the
+    # normal matrix too ill-conditioned to invert.
     r = residuals(eff)
     robust = 1.0 / np.sqrt(1.0 + (r / robust_scale) ** 2)
     w = weights * robust
     jac = np.empty((len(r), len(free)))
     for k, name in enumerate(free):
         x = float(getattr(eff, name))
+        unit = max(x, _SCALE.get(name, 0.01))
         h = 1e-3 * (x if x > 0 else _SCALE.get(name, 0.01))
         if name in _FRACTIONS and x + h > 1:
             h = -h
-        jac[:, k] = (residuals(replace(eff, **{name: x + h})) - r) / h
+        jac[:, k] = (residuals(replace(eff, **{name: x + h})) - r) / h * unit
     dof = max(len(r) - len(free), 1)
     sigma2 = float((r * r) @ w) / float(np.sum(w)) * len(r) / dof
     jtj = (jac * w[:, None]).T @ jac / float(np.sum(w)) * len(r)
@@ -219,9 +227,7 @@ def fit(
     undetermined: list[str] = []
     rel: dict[str, float] = {}
     for k, name in enumerate(free):
-        x = float(getattr(eff, name))
-        se = float(np.sqrt(max(cov[k, k], 0.0)))
-        rel[name] = se / max(x, _SCALE.get(name, 0.01))
+        rel[name] = float(np.sqrt(max(cov[k, k], 0.0)))
         if norms[k] <= 1e-9 * max(float(norms.max()), 1e-300) or rel[name] > 1.0:
             undetermined.append(name)
     if undetermined:
@@ -242,13 +248,16 @@ def fit(
 
 
 #: Which undetermined factor :func:`fit_determined` holds first: weight streaming has a good
-#: prior (STREAM-like copies reach ~90% of the datasheet bandwidth), the attention ramp and the
-#: per-sequence overhead are refinements; the fixed step overhead and compute are held last.
+#: prior (STREAM-like copies reach ~90% of the datasheet bandwidth), and so has the KV stream of
+#: attention at full parallelism (the same copy); the attention ramp, the eager-mode launches and
+#: the per-sequence overhead are refinements; the fixed step overhead and compute are held last.
 HOLD_ORDER: tuple[str, ...] = (
     "memory",
+    "attention",
     "attention_floor",
     "attention_items",
-    "attention",
+    "attention_token_s",
+    "eager_layer_s",
     "seq_overhead_s",
     "collective_latency_s",
     "step_overhead_s",

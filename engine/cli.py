@@ -195,6 +195,18 @@ def add_scenario_args(p: argparse.ArgumentParser, defaults: bool = True) -> None
         default=None,
         help="CPU time per running sequence per step, microseconds",
     )
+    p.add_argument(
+        "--attention-token-ns",
+        type=_positive_float("attention time per token"),
+        default=None,
+        help="decode attention time per context token per layer beyond its KV bytes, nanoseconds",
+    )
+    p.add_argument(
+        "--eager-layer-us",
+        type=_positive_float("eager-mode time per layer"),
+        default=None,
+        help="time per layer of a decode step beyond the CUDA-graph context, microseconds",
+    )
 
 
 def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
@@ -229,6 +241,10 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
             None if args.collective_latency_us is None else args.collective_latency_us / 1e6
         ),
         "seq_overhead_s": None if args.seq_overhead_us is None else args.seq_overhead_us / 1e6,
+        "attention_token_s": (
+            None if args.attention_token_ns is None else args.attention_token_ns / 1e9
+        ),
+        "eager_layer_s": None if args.eager_layer_us is None else args.eager_layer_us / 1e6,
     }
     eff = replace(eff, **{k: v for k, v in overrides.items() if v is not None})
     serving = Serving(

@@ -43,11 +43,13 @@ FACTORS: dict[str, str] = {
     "compute": "compute",
     "memory": "memory",
     "attention": "attention",
+    "attention_token": "attention_token_s",
     "attention_items": "attention_items",
     "attention_floor": "attention_floor",
     "step_overhead": "step_overhead_s",
     "seq_overhead": "seq_overhead_s",
     "collective_latency": "collective_latency_s",
+    "eager_layer": "eager_layer_s",
 }
 DEFAULT_FACTORS = ("compute", "memory", "step_overhead", "collective_latency")
 _FACTOR_NAME = {v: k for k, v in FACTORS.items()}
@@ -430,9 +432,11 @@ def _hint(name: str, cases: Sequence[FitCase]) -> str:
     return {
         "compute": "needs prefill-heavy runs (long prompts, large batches)",
         "attention": "needs long contexts at several batch sizes",
+        "attention_token_s": "needs long contexts on models with different KV bytes per layer",
         "attention_items": "needs several batch sizes at long context",
         "attention_floor": "needs batch-1 runs at long context",
         "seq_overhead_s": "needs large batches of short requests",
+        "eager_layer_s": "needs decodes both below and beyond the CUDA-graph context",
     }.get(name, "")
 
 
@@ -447,7 +451,9 @@ def _short_labels(paths: Sequence[str]) -> dict[str, str]:
 
 def _factor_value(name: str, eff: Efficiency) -> str:
     x = float(getattr(eff, name))
-    if name.endswith("overhead_s") or name == "collective_latency_s":
+    if name == "attention_token_s":
+        return f"{x * 1e9:.2f} ns"
+    if name.endswith("overhead_s") or name in ("collective_latency_s", "eager_layer_s"):
         return f"{x * 1e3:.3f} ms" if name == "step_overhead_s" else f"{x * 1e6:.1f} us"
     if name == "attention_items":
         return f"{x:.1f}"

@@ -75,6 +75,8 @@ def scenario_from_preset_args(args: argparse.Namespace, catalog: Catalog) -> Sce
         "step_overhead_s": _scaled(given("step_overhead_ms"), 1e-3),
         "collective_latency_s": _scaled(given("collective_latency_us"), 1e-6),
         "seq_overhead_s": _scaled(given("seq_overhead_us"), 1e-6),
+        "attention_token_s": _scaled(given("attention_token_ns"), 1e-9),
+        "eager_layer_s": _scaled(given("eager_layer_us"), 1e-6),
     }
     efficiency = replace(efficiency, **{k: v for k, v in factors.items() if v is not None})
     serving = s.serving

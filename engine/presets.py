@@ -143,6 +143,7 @@ _SERVING_TYPES: dict[str, type] = {
     "max_batched_tokens": int,
     "block_size": int,
     "runtime_reserve_gib": float,
+    "graph_max_context": int,
 }
 _SERVING_FIELDS: dict[str, tuple[type, bool]] = {k: (t, False) for k, t in _SERVING_TYPES.items()}
 

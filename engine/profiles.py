@@ -22,18 +22,22 @@ from engine.errors import InputError
 from engine.scenario import Efficiency
 from engine.userdata import atomic_write, config_dir
 
-PROFILE_SCHEMA = 1
+#: 2: ``attention_token_ns`` and ``eager_layer_us`` added; ``attention_items`` counts sequences
+#: in flight (schema 1 counted sequence x KV-head pairs; such files are read as they are).
+PROFILE_SCHEMA = 2
 _PROFILE_FIELDS: dict[str, tuple[type, bool]] = {
     "schema": (int, True),
     "name": (str, True),
     "compute_efficiency": (float, True),
     "memory_efficiency": (float, True),
     "attention_efficiency": (float, False),
+    "attention_token_ns": (float, False),
     "attention_items": (float, False),
     "attention_floor": (float, False),
     "step_overhead_ms": (float, True),
     "seq_overhead_us": (float, False),
     "collective_latency_us": (float, True),
+    "eager_layer_us": (float, False),
     "fit": (dict, False),
 }
 
@@ -49,11 +53,13 @@ def efficiency_from_dict(data: dict[str, Any], where: str) -> Efficiency:
             compute=float(d["compute_efficiency"]),
             memory=float(d["memory_efficiency"]),
             attention=float(d.get("attention_efficiency", d["memory_efficiency"])),
+            attention_token_s=float(d.get("attention_token_ns", 0.0)) * 1e-9,
             attention_items=float(d.get("attention_items", 0.0)),
             attention_floor=float(d.get("attention_floor", 1.0)),
             step_overhead_s=float(d["step_overhead_ms"]) * 1e-3,
             seq_overhead_s=float(d.get("seq_overhead_us", 0.0)) * 1e-6,
             collective_latency_s=float(d["collective_latency_us"]) * 1e-6,
+            eager_layer_s=float(d.get("eager_layer_us", 0.0)) * 1e-6,
         )
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
@@ -66,11 +72,13 @@ def efficiency_to_dict(eff: Efficiency, name: str) -> dict[str, Any]:
         "compute_efficiency": eff.compute,
         "memory_efficiency": eff.memory,
         "attention_efficiency": eff.attention,
+        "attention_token_ns": eff.attention_token_s * 1e9,
         "attention_items": eff.attention_items,
         "attention_floor": eff.attention_floor,
         "step_overhead_ms": eff.step_overhead_s * 1e3,
         "seq_overhead_us": eff.seq_overhead_s * 1e6,
         "collective_latency_us": eff.collective_latency_s * 1e6,
+        "eager_layer_us": eff.eager_layer_s * 1e6,
     }
 
 

@@ -31,24 +31,29 @@ class Efficiency:
     """How far a real serving engine falls short of the roofline.
 
     ``compute`` scales the dense peak FLOP/s (matmuls); ``memory`` the bandwidth at which weights
-    and activations stream; ``attention`` the bandwidth at which decode attention reads the KV
-    cache (a gather over paged blocks, far less efficient than streaming weights) once enough work
-    is in flight: ``attention_items`` (sequence x KV-head pairs per GPU) to reach it, below which it
-    falls in proportion, but never under ``attention_floor`` of it (split-KV kernels spread even one
-    sequence over the GPU; 0 items means always at the peak). The overheads
-    are added to every forward step: a fixed part (kernel launches, scheduling), a part per running
-    sequence (sampling, output processing on the CPU), and a latency per all-reduce on top of the
-    link's own hop latency. The ideal model is ``Efficiency()``: the roofline itself.
+    and activations stream. Decode attention is a kernel of its own: per context position of every
+    sequence it reads the KV cache at ``attention`` x the bandwidth and spends
+    ``attention_token_s`` in every layer beyond that (looking the paged blocks up, the softmax);
+    it runs at that full speed only with ``attention_items`` sequences in flight, proportionally
+    slower with fewer, but never slower than ``attention_floor`` of it (split-KV kernels spread
+    even one sequence over the GPU; 0 items means always at full speed). The overheads are added
+    to every forward step: a fixed part (kernel launches, scheduling), a part per running sequence
+    (sampling, output processing on the CPU), a latency per all-reduce on top of the link's own hop
+    latency, and ``eager_layer_s`` per layer in decode steps longer than the engine captures in
+    CUDA graphs (``Serving.graph_max_context``), whose kernels are launched one by one. The ideal
+    model is ``Efficiency()``: the roofline itself.
     """
 
     compute: float = 1.0
     memory: float = 1.0
     attention: float = 1.0
+    attention_token_s: float = 0.0
     attention_items: float = 0.0
     attention_floor: float = 1.0
     step_overhead_s: float = 0.0
     seq_overhead_s: float = 0.0
     collective_latency_s: float = 0.0
+    eager_layer_s: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("compute", "memory", "attention", "attention_floor"):
@@ -57,7 +62,13 @@ class Efficiency:
                 raise InputError(f"{name} efficiency must be in (0, 1], got {value!r}")
         if not (isinstance(self.attention_items, int | float) and 0 <= self.attention_items < 1e7):
             raise InputError(f"attention_items must be 0 or more, got {self.attention_items!r}")
-        for name in ("step_overhead_s", "seq_overhead_s", "collective_latency_s"):
+        for name in (
+            "attention_token_s",
+            "step_overhead_s",
+            "seq_overhead_s",
+            "collective_latency_s",
+            "eager_layer_s",
+        ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 <= value < 10 and math.isfinite(value)):
                 raise InputError(f"{name} must be between 0 and 10 seconds, got {value!r}")
@@ -75,6 +86,7 @@ class Serving:
     max_batched_tokens: int = 8192  # tokens per forward step (prefill chunk); sizes the workspace
     block_size: int = 16  # paged KV cache block, in tokens
     runtime_reserve_gib: float = 1.0  # CUDA context, cuBLAS/NCCL workspaces, CUDA graphs
+    graph_max_context: int = 8192  # vLLM --max-seq-len-to-capture: longer decode steps run eagerly
 
     def __post_init__(self) -> None:
         if not (
@@ -83,7 +95,7 @@ class Serving:
             raise InputError(
                 f"memory utilisation must be in (0, 1], got {self.memory_utilization!r}"
             )
-        for name in ("max_num_seqs", "max_batched_tokens", "block_size"):
+        for name in ("max_num_seqs", "max_batched_tokens", "block_size", "graph_max_context"):
             value = getattr(self, name)
             if (
                 not isinstance(value, int)

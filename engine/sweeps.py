@@ -41,7 +41,9 @@ def context_sweep(s: Scenario, batch: int, contexts: npt.ArrayLike) -> ContextSw
     kv = np.ceil(batch / s.replicas) * (ctx + s.output_tokens) * r.plan.kv_per_token_bytes
     model = Model(s)
     c0, c1, m0, m1 = model.decode_step_lines(r.concurrent)
-    step = np.maximum(c0 + c1 * ctx, m0 + m1 * ctx) + r.step_comm_s + r.step_overhead_s
+    step = np.maximum(c0 + c1 * ctx, m0 + m1 * ctx) + r.step_comm_s
+    step = step + model.overhead_per_step(r.concurrent)
+    step = step + np.where(ctx > s.serving.graph_max_context, model.eager_per_step(), 0.0)
     return ContextSweep(ctx, r, kv, r.plan.weights_bytes, step)
 
 
@@ -97,8 +99,8 @@ def boundness(s: Scenario, batches: npt.ArrayLike, contexts: npt.ArrayLike) -> B
 
     w1 = float(np.max(model.weight_read(np.ones(1)))) / model.bw_eff
     dec_seq_compute = (model.dec_f0 + model.dec_f1 * ctx) / model.peak_eff
-    # The boundary sits at large batches, where attention runs at its full-parallelism bandwidth.
-    dec_seq_memory = model.act_tok / model.bw_eff + model.kv_tok * ctx / model.bw_att
+    # The boundary sits at large batches, where attention runs at its full speed.
+    dec_seq_memory = model.act_tok / model.bw_eff + model.att_tok * ctx
     return Boundness(
         batch=b[:, 0],
         context=ctx,

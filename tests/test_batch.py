@@ -181,3 +181,71 @@ def test_efficiency_is_validated() -> None:
         Efficiency(compute=0.0)
     with pytest.raises(ValueError, match="step_overhead_s"):
         Efficiency(step_overhead_s=-1.0)
+    with pytest.raises(ValueError, match="attention_token_s"):
+        Efficiency(attention_token_s=-1e-9)
+    with pytest.raises(ValueError, match="eager_layer_s"):
+        Efficiency(eager_layer_s=float("inf"))
+
+
+# ------------------------------------------------------------ realistic terms, one at a time
+
+
+def _only(**factors: float) -> Efficiency:
+    """The ideal roofline plus the given realistic factors."""
+    return Efficiency(**factors)
+
+
+def test_ideal_mode_has_no_realistic_terms(llama70: ModelSpec, h100: GPUSpec) -> None:
+    """Efficiency() leaves no attention time per token, no ramp and no eager-mode launches: the
+    CUDA-graph context changes nothing."""
+    ideal = Efficiency()
+    assert (ideal.attention_token_s, ideal.attention_items, ideal.eager_layer_s) == (0, 0, 0)
+    s = make_scenario(llama70, h100, gpus=4, input_tokens=16_000, output_tokens=1000, mode="ideal")
+    short = dataclasses.replace(s, serving=dataclasses.replace(s.serving, graph_max_context=1))
+    a, b = run(s), run(short)
+    assert np.array_equal(a.e2e_s, b.e2e_s) and np.array_equal(a.tpot_s, b.tpot_s)
+
+
+def test_attention_time_per_token_and_layer(llama8: ModelSpec, h100: GPUSpec) -> None:
+    """Decode attention spends its time per context position per layer on top of the KV bytes:
+    a batch-1 step (memory-bound) takes L x layers x that longer, L the mean context."""
+    tau = 1e-9
+    base = make_scenario(llama8, h100, input_tokens=4000, output_tokens=101, mode="realistic")
+    plain = dataclasses.replace(base, efficiency=_only())
+    slow = dataclasses.replace(base, efficiency=_only(attention_token_s=tau))
+    r0, r1 = run(plain, batch=[1, 4]), run(slow, batch=[1, 4])
+    mean_context = 4000 + 50.5  # the 100 decode steps attend to 4001 .. 4100 positions
+    extra = np.array([1, 4]) * mean_context * 32 * tau
+    assert r1.tpot_s == pytest.approx(r0.tpot_s + extra, rel=1e-9)
+    assert r1.prefill_s == pytest.approx(r0.prefill_s, rel=1e-12)  # decode only
+
+
+def test_attention_ramp_counts_sequences(
+    llama70: ModelSpec, llama8: ModelSpec, h100: GPUSpec
+) -> None:
+    """Below ``attention_items`` sequences attention runs proportionally slower, never under the
+    floor: its time per step grows with the batch, stays while the share catches up, grows again.
+    The share counts sequences, whatever their KV heads per GPU (2 for 70B at TP 4, 8 for 8B)."""
+    from engine.batch import Model
+
+    eff = _only(attention_items=32.0, attention_floor=0.25)
+    b = np.array([1.0, 2, 4, 8, 16, 32, 64, 128])
+    for model, gpus in ((llama70, 4), (llama8, 1)):
+        m = Model(make_scenario(model, h100, gpus=gpus, efficiency=eff))
+        assert list(m.attention_share(b)) == [0.25, 0.25, 0.25, 0.25, 0.5, 1.0, 1.0, 1.0]
+        per_step = m.decode_step_lines(b)[3]
+        assert np.all(np.diff(per_step) >= 0)
+        assert per_step[3] == pytest.approx(per_step[4]) == pytest.approx(per_step[5])
+        assert per_step[0] == pytest.approx(b[0] * m.kv_tok / h100.memory_bandwidth / 0.25)
+
+
+def test_eager_steps_beyond_the_cuda_graph_context(llama70: ModelSpec, h100: GPUSpec) -> None:
+    """Decode steps that attend to more than ``graph_max_context`` positions run without CUDA
+    graphs: each costs layers x ``eager_layer_s`` more; shorter runs are unchanged."""
+    e = 30e-6
+    base = make_scenario(llama70, h100, gpus=4, output_tokens=1000, efficiency=_only())
+    eager = dataclasses.replace(base, efficiency=_only(eager_layer_s=e))
+    for prompt, beyond in ((8000, 1000 - 1 - 192), (2000, 0), (9000, 999)):
+        r0 = run(base, batch=[1, 8], input_tokens=prompt)
+        r1 = run(eager, batch=[1, 8], input_tokens=prompt)
+        assert r1.e2e_s - r0.e2e_s == pytest.approx(np.full(2, beyond * 80 * e), abs=1e-12)

@@ -324,6 +324,32 @@ def test_fit_recovers_known_factors() -> None:
     assert all(v < 2.5 for v in result.mape_after.values())
 
 
+def test_fit_tells_attention_time_per_layer_from_eager_launches() -> None:
+    """Two models with different KV bytes per layer (8B: 8 KV heads on one GPU, 70B: 2 per GPU at
+    TP 4), decoding below and beyond the CUDA-graph context: the attention time per token and
+    layer and the eager-mode time per layer both come back."""
+    truth = replace(default_efficiency(), attention_token_s=0.8e-9, eager_layer_s=40e-6)
+    cat = default_catalog()
+    cases = []
+    for model_id, gpus in (("llama-3.3-70b", 4), ("llama-3.1-8b", 1)):
+        s = make_scenario(cat.model(model_id), cat.gpu("h100-sxm"), gpus=gpus)
+        points = tuple(
+            Point(batch=b, input_tokens=i, output_tokens=o, total_tokens_per_s=1.0)
+            for b in (1, 2, 4, 8)
+            for i, o in ((2000, 300), (7000, 1000), (16000, 500))
+        )
+        values = predict_tokens_per_s(FitCase("", s, points), truth)
+        points = tuple(
+            replace(p, total_tokens_per_s=float(v)) for p, v in zip(points, values, strict=True)
+        )
+        cases.append(FitCase(model_id, s, points))
+    start = replace(truth, attention_token_s=0.2e-9, eager_layer_s=10e-6)
+    result = fit(cases, start, free=("attention_token_s", "eager_layer_s"))
+    assert result.undetermined == ()
+    assert result.efficiency.attention_token_s == pytest.approx(0.8e-9, rel=1e-3)
+    assert result.efficiency.eager_layer_s == pytest.approx(40e-6, rel=1e-3)
+
+
 def test_single_gpu_data_cannot_pin_down_collective_latency() -> None:
     cases = synthetic_cases([("llama-3.1-8b", 1)])
     result = fit_determined(cases, default_efficiency(), free=("compute", "collective_latency_s"))

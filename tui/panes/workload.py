@@ -16,9 +16,13 @@ FACTORS: tuple[tuple[str, str, float, str, float, float], ...] = (
     ("compute", "compute", 1.0, "of peak", 0.01, 1.0),
     ("memory", "memory", 1.0, "of peak", 0.01, 1.0),
     ("attention", "attention", 1.0, "of peak", 0.01, 1.0),
+    ("attention_token_s", "attn ns", 1e9, "ns per context token and layer", 0.0, 1e6),
+    ("attention_items", "attn seqs", 1.0, "sequences for full attention speed", 0.0, 1e6),
+    ("attention_floor", "attn floor", 1.0, "of full attention speed", 0.01, 1.0),
     ("step_overhead_s", "step ms", 1e3, "ms", 0.0, 1000.0),
     ("seq_overhead_s", "seq us", 1e6, "us", 0.0, 1e5),
     ("collective_latency_s", "coll. us", 1e6, "us", 0.0, 1e5),
+    ("eager_layer_s", "eager us", 1e6, "us per layer past the CUDA-graph context", 0.0, 1e5),
 )
 
 
