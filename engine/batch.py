@@ -267,6 +267,8 @@ def _harmonic(k: Array) -> Array:
     """H(k) = 1 + 1/2 + ... + 1/k for whole k >= 0 (exact sum to 10^6, asymptotic beyond)."""
     k = np.asarray(k, dtype=np.float64)
     kmax = int(min(np.max(k, initial=0.0), 1_000_000))
+    if kmax == 0:
+        return np.zeros_like(k)  # one wave everywhere: nothing to add up
     table = np.concatenate(([0.0], np.cumsum(1.0 / np.arange(1, kmax + 1))))
     exact = table[np.clip(k, 0, kmax).astype(np.int64)]
     gamma_e = 0.5772156649015329

@@ -27,7 +27,16 @@ def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     return statistics.median(samples), min(samples)
 
 
+def cpu_reference() -> float:
+    """Seconds for a fixed pure-Python loop: this VM's speed drifts (CPU steal), so results are
+    reported beside it (about 0.6 s on a quiet core here, up to 1.8 s on a busy one)."""
+    t0 = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return time.perf_counter() - t0
+
+
 def main() -> int:
+    print(f"machine reference: 1e7-step Python loop in {cpu_reference():.2f} s")
     cat = default_catalog()
     model, gpu = cat.model("llama-3.3-70b"), cat.gpu("h100-sxm")
     sweep = make_scenario(model, gpu, gpus=4, input_tokens=2035, output_tokens=300)
