@@ -247,16 +247,7 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
         "eager_layer_s": None if args.eager_layer_us is None else args.eager_layer_us / 1e6,
     }
     eff = replace(eff, **{k: v for k, v in overrides.items() if v is not None})
-    serving = Serving(
-        **{
-            k: v
-            for k, v in {
-                "memory_utilization": args.memory_utilization,
-                "max_num_seqs": args.max_num_seqs,
-            }.items()
-            if v is not None
-        }
-    )
+    serving = serving_from_args(args)
     return make_scenario(
         model,
         gpu,
@@ -274,6 +265,12 @@ def scenario_from_args(args: argparse.Namespace, catalog: Catalog) -> Scenario:
         gamma=args.gamma,
         serving=serving,
     )
+
+
+def serving_from_args(args: argparse.Namespace) -> Serving:
+    """The serving settings given on the command line, vLLM's defaults for the rest."""
+    given = {"memory_utilization": args.memory_utilization, "max_num_seqs": args.max_num_seqs}
+    return Serving(**{k: v for k, v in given.items() if v is not None})
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 
 from engine.calibration import FitCase, FitResult, ape, fit_determined
 from engine.catalog import Catalog, default_catalog
+from engine.cli import serving_from_args
 from engine.compare import (
     Choice,
     Resolved,
@@ -32,7 +33,7 @@ from engine.compare import (
 from engine.errors import InputError
 from engine.measure import Measurement, load_measurement
 from engine.profiles import check_name, load_named_profile, profiles_dir, save_profile
-from engine.scenario import MODES, Efficiency, Scenario, Serving, make_scenario
+from engine.scenario import MODES, Efficiency, Scenario, make_scenario
 from engine.specs import KV_DTYPES, WEIGHT_DTYPES
 
 #: The defaults of ``tokentui estimate``: the article's setup.
@@ -213,16 +214,7 @@ def _base(args: argparse.Namespace, catalog: Catalog, mode: str) -> Scenario:
                 "--profile sets the realistic factors; it does not apply in ideal mode"
             )
         eff = load_named_profile(args.profile)
-    serving = Serving(
-        **{
-            k: v
-            for k, v in {
-                "memory_utilization": args.memory_utilization,
-                "max_num_seqs": args.max_num_seqs,
-            }.items()
-            if v is not None
-        }
-    )
+    serving = serving_from_args(args)
     gpu = catalog.gpu(args.gpu or DEFAULT_GPU)
     return make_scenario(
         catalog.model(DEFAULT_MODEL),

@@ -64,10 +64,10 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tomli_w
 
@@ -365,37 +365,36 @@ def _one_of(value: str, accepted: tuple[str, ...], key: str, where: str) -> None
         )
 
 
+_Entry = TypeVar("_Entry", ModelSpec, GPUSpec)
 _EITHER = " (the table holds either a catalog id alone, or a full definition as in the catalog)"
 
 
-def _model(table: dict[str, Any], where: str, catalog: Catalog) -> ModelSpec:
-    where = f"{where}: [model]"
+def _entry(
+    table: dict[str, Any],
+    where: str,
+    by_id: Callable[[str], _Entry],
+    from_dict: Callable[[dict[str, Any], str], _Entry],
+) -> _Entry:
+    """A ``[model]`` or ``[gpu]`` table: a catalog id alone, or a full definition."""
     if set(table) == {"id"}:
         if not isinstance(table["id"], str):
             raise InputError(f"{where}: field 'id' must be a string, got {table['id']!r}")
         try:
-            return catalog.model(table["id"])
+            return by_id(table["id"])
         except InputError as exc:
             raise InputError(f"{where}: field 'id': {exc}") from None
     try:
-        return model_from_dict(table, where)
+        return from_dict(table, where)
     except InputError as exc:
         raise InputError(f"{exc}{_EITHER}") from None
+
+
+def _model(table: dict[str, Any], where: str, catalog: Catalog) -> ModelSpec:
+    return _entry(table, f"{where}: [model]", catalog.model, model_from_dict)
 
 
 def _gpu(table: dict[str, Any], where: str, catalog: Catalog) -> GPUSpec:
-    where = f"{where}: [gpu]"
-    if set(table) == {"id"}:
-        if not isinstance(table["id"], str):
-            raise InputError(f"{where}: field 'id' must be a string, got {table['id']!r}")
-        try:
-            return catalog.gpu(table["id"])
-        except InputError as exc:
-            raise InputError(f"{where}: field 'id': {exc}") from None
-    try:
-        return gpu_from_dict(table, where)
-    except InputError as exc:
-        raise InputError(f"{exc}{_EITHER}") from None
+    return _entry(table, f"{where}: [gpu]", catalog.gpu, gpu_from_dict)
 
 
 def preset_from_toml_dict(
