@@ -21,7 +21,7 @@ from engine.errors import InputError
 from engine.memory import check_fits
 from engine.profiles import load_named_profile
 from engine.report import estimate_dict, estimate_table
-from engine.scenario import MODES, Scenario, Serving, make_scenario
+from engine.scenario import MODES, Scenario, Serving, make_scenario, parse_batch_sizes
 from engine.specs import GIB, KV_DTYPES, WEIGHT_DTYPES
 
 PROG = "tokentui"
@@ -39,27 +39,11 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _batch_list(text: str) -> list[int]:
-    """'1,2,4' or a maximum '512' meaning powers of two up to it ('max:512' too)."""
-    text = text.strip()
+def _batch_list(text: str) -> tuple[int, ...]:
     try:
-        if text.startswith("max:") or ("," not in text and text.isdigit() and int(text) > 1):
-            top = int(text.removeprefix("max:"))
-            if top < 1:
-                raise ValueError
-            out, b = [], 1
-            while b < top:
-                out.append(b)
-                b *= 2
-            return [*out, top]
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid batch sizes {text!r}: give whole numbers like 1,2,4,8 or a maximum like 512"
-        ) from None
-    if not values:
-        raise argparse.ArgumentTypeError("batch sizes are empty: give e.g. 1,2,4,8 or 512")
-    return values
+        return parse_batch_sizes(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_float(name: str) -> Callable[[str], float]:

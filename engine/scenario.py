@@ -142,6 +142,42 @@ class Scenario:
         return self.price_per_gpu_hour * self.gpus / 3600.0
 
 
+def batch_ladder(top: int) -> tuple[int, ...]:
+    """Powers of two below ``top``, then ``top``: what a maximum batch size stands for."""
+    out, b = [], 1
+    while b < top:
+        out.append(b)
+        b *= 2
+    return (*out, top)
+
+
+def parse_batch_sizes(text: str) -> tuple[int, ...]:
+    """'1,2,8' as a list, or a maximum '512' ('max:512' too) as :func:`batch_ladder`.
+    Refused with an :class:`InputError` that says what is accepted."""
+    text = text.strip()
+    try:
+        if "," in text:
+            values = [int(part) for part in text.split(",") if part.strip()]
+        else:
+            values = list(batch_ladder(int(text.removeprefix("max:"))))
+    except ValueError:
+        raise InputError(
+            f"invalid batch sizes {text!r}: give whole numbers like 1,2,4,8 or a maximum like 512"
+        ) from None
+    if not values or min(values) < 1 or max(values) > MAX_BATCH:
+        raise InputError(f"batch sizes must be from 1 to {MAX_BATCH:,}, got {text!r}")
+    if len(values) > 64:
+        raise InputError("at most 64 batch sizes")
+    return tuple(sorted(set(values)))
+
+
+def format_batch_sizes(batches: tuple[int, ...]) -> str:
+    """The shortest text :func:`parse_batch_sizes` reads back as ``batches``."""
+    if batch_ladder(batches[-1]) == batches:
+        return str(batches[-1])
+    return ",".join(map(str, batches))
+
+
 def _int(value: object, what: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(f"{what} must be a whole number from {low} to {high}, got {value!r}")

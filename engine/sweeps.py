@@ -15,14 +15,6 @@ from engine.scenario import Scenario
 Array = npt.NDArray[np.float64]
 
 
-def powers_of_two(top: int) -> list[int]:
-    out, b = [], 1
-    while b <= top:
-        out.append(b)
-        b *= 2
-    return out
-
-
 @dataclass(frozen=True)
 class ContextSweep:
     contexts: Array  # prompt tokens

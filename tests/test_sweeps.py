@@ -6,12 +6,21 @@ import numpy as np
 import pytest
 
 from engine import arch, make_scenario
+from engine.scenario import batch_ladder, format_batch_sizes, parse_batch_sizes
 from engine.specs import GPUSpec, ModelSpec
-from engine.sweeps import boundness, context_sweep, powers_of_two
+from engine.sweeps import boundness, context_sweep
 
 
-def test_powers_of_two() -> None:
-    assert powers_of_two(512) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+def test_batch_sizes_as_a_maximum_or_a_list() -> None:
+    assert batch_ladder(512) == (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+    assert batch_ladder(100)[-2:] == (64, 100)
+    assert parse_batch_sizes("512") == parse_batch_sizes("max:512") == batch_ladder(512)
+    assert parse_batch_sizes("8, 1,2,2") == (1, 2, 8)
+    assert format_batch_sizes(batch_ladder(512)) == "512"
+    assert format_batch_sizes((1, 3, 7)) == "1,3,7"
+    for bad in ("", "1,x", "0", "1,0"):
+        with pytest.raises(ValueError, match="batch sizes"):
+            parse_batch_sizes(bad)
 
 
 def test_boundness_matches_the_article(llama70: ModelSpec, h100: GPUSpec) -> None:

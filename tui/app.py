@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input
 
 from engine.catalog import Catalog
 from engine.presets import Preset
@@ -57,8 +58,7 @@ class TokentuiApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        from textual.widgets import Input
-
-        if action in {"toggle_dark", "help"} and isinstance(self.focused, Input):
-            return None if action == "toggle_dark" else True
+        """'d' types into a focused field, so the theme key is off there."""
+        if action == "toggle_dark" and isinstance(self.focused, Input):
+            return None
         return True

@@ -13,9 +13,10 @@ from engine.cli import main as cli_main
 
 if TYPE_CHECKING:
     from tui.app import TokentuiApp
+    from tui.state import Draft
 
 
-def initial_draft(args: argparse.Namespace) -> object:
+def initial_draft(args: argparse.Namespace) -> Draft:
     """The app's first scenario: the article's setup, the local NVIDIA GPU if one is seen, then
     whatever the command line gave. Invalid choices raise InputError (exit 2 before the app)."""
     from engine import default_catalog
@@ -34,7 +35,7 @@ def initial_draft(args: argparse.Namespace) -> object:
         "tp": args.tp,
         "input_tokens": args.input_tokens,
         "output_tokens": args.output_tokens,
-        "batch_sizes": tuple(args.batch) if args.batch else None,
+        "batch_sizes": args.batch,
         "mode": args.mode,
         "price_per_gpu_hour": args.price_per_gpu_hour,
         "gamma": args.gamma,
@@ -65,7 +66,7 @@ def make_app(args: argparse.Namespace) -> TokentuiApp:
         catalog.add_gpu(preset.scenario.gpu)
         scenario = scenario_from_args(args, catalog)
         return TokentuiApp(catalog, Draft.from_scenario(scenario), preset.chart, preset)
-    return TokentuiApp(catalog, initial_draft(args))  # type: ignore[arg-type]
+    return TokentuiApp(catalog, initial_draft(args))
 
 
 def _launch(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ the scenario came from (for the title's unsaved-changes mark) and a loaded bench
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -114,7 +113,6 @@ class MainScreen(Screen[None]):
         self.chart = chart if chart in CHART_IDS else "throughput"
         self.selected_batch: int | None = None
         self.dashboard: Dashboard = build(draft.scenario(catalog), realistic=draft.efficiency)
-        self.last_update_s = 0.0  # engine + pane updates of the last change (benchmarks read it)
         self.preset = preset  # the preset shown (as loaded or saved), for the unsaved mark
         self.measurement: Measurement | None = None
         self.comparison: FileComparison | None = None
@@ -160,7 +158,6 @@ class MainScreen(Screen[None]):
         """Adopt ``draft``; if it does not make a valid scenario, say why and keep the last
         valid results on screen (the draft is kept so the user can fix the other field)."""
         self.draft = draft
-        start = time.perf_counter()
         try:
             scenario = draft.scenario(self.catalog)
             self.dashboard = build(scenario, self.selected_batch, realistic=draft.efficiency)
@@ -169,7 +166,6 @@ class MainScreen(Screen[None]):
             return False
         self.compare()
         self.push_down()
-        self.last_update_s = time.perf_counter() - start
         return True
 
     def push_down(self) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from engine import Efficiency, InputError, Scenario, Serving, make_scenario
+from engine import Efficiency, Scenario, Serving, make_scenario
 from engine.catalog import Catalog
 from engine.profiles import default_efficiency
-from engine.scenario import DEFAULT_BATCHES
+from engine.scenario import DEFAULT_BATCHES, format_batch_sizes
 
 CHARTS: tuple[tuple[str, str], ...] = (
     ("throughput", "Throughput"),
@@ -106,39 +106,7 @@ def field_text(draft: Draft, name: str) -> str:
         return f"{getattr(draft.efficiency, name[4:]) * FACTOR_SCALE[name[4:]]:.4g}"
     value = getattr(draft, name)
     if name == "batch_sizes":
-        return format_batches(value)
+        return format_batch_sizes(value)
     if value is None:
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def parse_batches(text: str) -> tuple[int, ...]:
-    """'1,2,8' as a list, or '512' as powers of two up to 512. Raises InputError."""
-    text = text.strip()
-    try:
-        if "," in text:
-            values = [int(p) for p in text.split(",") if p.strip()]
-        else:
-            top = int(text)
-            values, b = [], 1
-            while b < top:
-                values.append(b)
-                b *= 2
-            values.append(top)
-    except ValueError:
-        raise InputError("give whole numbers like 1,2,4,8 or a maximum like 512") from None
-    if not values or min(values) < 1 or max(values) > 100_000:
-        raise InputError("batch sizes must be from 1 to 100,000")
-    if len(values) > 64:
-        raise InputError("at most 64 batch sizes")
-    return tuple(sorted(set(values)))
-
-
-def format_batches(batches: tuple[int, ...]) -> str:
-    b, pows = 1, []
-    while b < batches[-1]:
-        pows.append(b)
-        b *= 2
-    if tuple([*pows, batches[-1]]) == batches:
-        return str(batches[-1])
-    return ",".join(map(str, batches))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from engine.profiles import default_efficiency, saved_profiles
-from engine.scenario import MAX_TOKENS
-from tui.state import Draft, format_batches, parse_batches
+from engine.scenario import MAX_TOKENS, format_batch_sizes, parse_batch_sizes
+from tui.state import Draft
 from tui.widgets import Choice, Field, number
 
 # (field, label, scale from the engine's unit to the shown one, unit, low, high)
@@ -52,8 +54,8 @@ class WorkloadPane(Vertical):
         yield Field(
             "batch_sizes",
             "batches",
-            format_batches(d.batch_sizes),
-            parse_batches,
+            format_batch_sizes(d.batch_sizes),
+            parse_batch_sizes,
             tooltip="a list 1,2,8 or a maximum 512 (powers of two up to it)",
         )
         yield Field(
@@ -108,8 +110,10 @@ class WorkloadPane(Vertical):
                 field.disabled = ideal
 
 
-def _scaled(parse: object, scale: float) -> object:
+def _scaled(parse: Callable[[str], float], scale: float) -> Callable[[str], float]:
+    """A parser for a value shown in ms, us or ns and kept in seconds."""
+
     def inner(text: str) -> float:
-        return float(parse(text)) / scale  # type: ignore[operator]
+        return float(parse(text)) / scale
 
     return inner
