@@ -1,35 +1,16 @@
 """tokentui's engine: a first-principles model of LLM inference time, memory and cost.
 
-Pure Python and numpy; it never imports a UI library.
+Pure Python and numpy; it never imports a UI library. Layers, lowest first (each imports only
+those below it; the contracts in pyproject.toml check it):
+
+``engine.physics``   specs, counts, the roofline, memory, the step cost, the static batch, sweeps
+``engine.scenario``  the scenario (a deployment under a workload), its loose input and resolver,
+                     the tables of realistic factors and engine settings
+``engine.storage``   files: the catalog, presets, calibration profiles, the user folder
+``engine.measure``   measured results: importers, the predictor table, compare, calibration
+``engine.views``     plain data and text for people: every JSON contract, tables, the app's view
+                     model
+``engine.cli``       the command line
 """
 
-from engine.batch import BatchRun, cost_per_million, run
-from engine.catalog import Catalog, default_catalog, load_catalog
-from engine.errors import InputError
-from engine.memory import MemoryPlan, check_fits, memory_plan, min_gpus
-from engine.scenario import Efficiency, Scenario, Serving, make_scenario, with_mode
-from engine.specs import GPUSpec, ModelSpec
-
 __version__ = "0.1.0"
-
-__all__ = [
-    "BatchRun",
-    "Catalog",
-    "Efficiency",
-    "GPUSpec",
-    "InputError",
-    "MemoryPlan",
-    "ModelSpec",
-    "Scenario",
-    "Serving",
-    "__version__",
-    "check_fits",
-    "cost_per_million",
-    "default_catalog",
-    "load_catalog",
-    "make_scenario",
-    "memory_plan",
-    "min_gpus",
-    "run",
-    "with_mode",
-]

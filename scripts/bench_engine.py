@@ -13,8 +13,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine import default_catalog, make_scenario, run
-from engine.sweeps import boundness
+from engine.physics.sweeps import boundness
+from engine.scenario import ScenarioInput, resolve
+from engine.storage.catalog import default_catalog
+from engine.storage.profiles import default_efficiency
 
 
 def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -37,21 +39,14 @@ def cpu_reference() -> float:
 
 def main() -> int:
     print(f"machine reference: 1e7-step Python loop in {cpu_reference():.2f} s")
-    cat = default_catalog()
-    model, gpu = cat.model("llama-3.3-70b"), cat.gpu("h100-sxm")
-    sweep = make_scenario(model, gpu, gpus=4, input_tokens=2035, output_tokens=300)
-    big = make_scenario(
-        model,
-        gpu,
-        gpus=4,
-        input_tokens=2035,
-        output_tokens=16_000,
-        batch_sizes=list(range(1, 1025)),
-    )
+    cat, profile = default_catalog(), default_efficiency()
+    sweep = resolve(ScenarioInput(), cat, profile)  # the article's setup: 10 batch sizes
+    many = ScenarioInput(output_tokens=16_000, batch_sizes=tuple(range(1, 1025)))
+    big = resolve(many, cat, profile)
     batches, contexts = np.arange(1, 257), np.linspace(128, 32_768, 256)
     cases = [
-        ("batch sweep, 10 sizes, 2,035 in / 300 out", lambda: run(sweep), 1e-3, 2000),
-        ("1,024 batch sizes x 16,000 output tokens", lambda: run(big), 1.0, 50),
+        ("batch sweep, 10 sizes, 2,035 in / 300 out", sweep.run, 1e-3, 2000),
+        ("1,024 batch sizes x 16,000 output tokens", big.run, 1.0, 50),
         ("boundness grid 256 x 256", lambda: boundness(sweep, batches, contexts), 50e-3, 200),
     ]
     ok = True

@@ -49,11 +49,9 @@ def cold_start() -> list[float]:
 
 
 async def redraw(size: tuple[int, int]) -> list[float]:
-    from engine import default_catalog
-    from tui.app import TokentuiApp
-    from tui.state import Draft
+    from tui.main import app_from_argv
 
-    app = TokentuiApp(default_catalog(), Draft())
+    app = app_from_argv([])  # the app as `tokentui` opens it
     latencies = []
     async with app.run_test(size=size) as pilot:
         screen = app.main

@@ -21,18 +21,14 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
-from engine import default_catalog, make_scenario
-from engine.calibration import (
-    PARAMS,
-    FitCase,
-    ape,
-    default_profile_path,
-    efficiency_to_dict,
-    fit,
-)
 from engine.errors import InputError
-from engine.measure import load_measurement, resolve_model_name
-from engine.scenario import Efficiency
+from engine.measure.calibration import PARAMS, FitCase, ape, fit
+from engine.measure.detect import load_measurement
+from engine.measure.names import resolve_model_name
+from engine.physics.deployment import Efficiency
+from engine.scenario import ScenarioInput, resolve
+from engine.storage.catalog import default_catalog
+from engine.storage.profiles import default_profile_path, efficiency_to_dict
 
 HARDWARE = {"llama-3.3-70b": ("h100-sxm", 4), "llama-3.1-8b": ("h100-sxm", 1)}
 #: Where the fit starts, and the value of the factors it holds: weight streaming at ~90% of the
@@ -95,8 +91,9 @@ def load_cases(root: Path) -> tuple[list[FitCase], dict[str, str], list[str]]:
             skipped.append(f"{path.name}: no hardware recorded for {meas.model_name!r}")
             continue
         gpu_id, gpus = HARDWARE[model_id]
-        scenario = make_scenario(cat.model(model_id), cat.gpu(gpu_id), gpus=gpus)
-        cases.append(FitCase(label, scenario, meas.points))
+        inp = ScenarioInput(model=model_id, gpu=gpu_id, gpus=gpus, profile=START)
+        scenario = resolve(inp, cat, START)
+        cases.append(FitCase(label, scenario, meas.points, meas.kind))
     return cases, copies, skipped
 
 

@@ -6,10 +6,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input
 
-from engine.catalog import Catalog
-from engine.presets import Preset
+from engine.physics.deployment import Efficiency
+from engine.storage.catalog import Catalog
+from engine.storage.presets import Preset
 from tui.commands import TokentuiCommands
-from tui.main_screen import MainScreen
+from tui.screens.main import MainScreen
 from tui.state import Draft
 
 
@@ -28,16 +29,19 @@ class TokentuiApp(App[None]):
         self,
         catalog: Catalog,
         draft: Draft,
+        default_profile: Efficiency,
         chart: str = "throughput",
         preset: Preset | None = None,
     ) -> None:
+        """``default_profile``: the realistic factors of the built-in profile (the app's
+        snapshots pass fixed ones, so that a refit does not change the pictures)."""
         super().__init__()
         self.catalog = catalog
-        self.initial = (draft, chart, preset)
+        self.initial = (draft, default_profile, chart, preset)
 
     def on_mount(self) -> None:
-        draft, chart, preset = self.initial
-        self.push_screen(MainScreen(self.catalog, draft, chart, preset))
+        draft, default_profile, chart, preset = self.initial
+        self.push_screen(MainScreen(self.catalog, draft, default_profile, chart, preset))
 
     @property
     def main(self) -> MainScreen:

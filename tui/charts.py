@@ -15,7 +15,8 @@ import numpy as np
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from engine.dashboard import Dashboard
+from engine.storage.preset_format import CHARTS
+from engine.views.dashboard import Dashboard
 from tui.ansi import ansi_to_strips
 
 # 24-bit colours: named ones are remapped by terminal palettes and themes.
@@ -74,10 +75,15 @@ def _short(v: float) -> str:
     return f"{v:.2g}"
 
 
+#: How the x axis of a load is labelled.
+AXIS_LABELS = {"batch": "batch size (requests, log scale)"}
+
+
 class Chart(PlotextPlot):
     """Base: a chart that knows how to draw itself from a Dashboard."""
 
     ALLOW_MAXIMIZE = True
+    LABEL = ""  # the tab's label
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -125,24 +131,27 @@ class Chart(PlotextPlot):
                 text += " · " + part
         self.plt.title(text)
 
-    def batch_axis(self, d: Dashboard) -> list[float]:
-        xs = [math.log2(b) for b in d.scenario.batch_sizes]
-        ticks, labels = log2_ticks(d.scenario.batch_sizes)
+    def load_axis(self, d: Dashboard) -> list[float]:
+        """The x axis: the scenario's load (batch sizes), on a log2 scale."""
+        xs = [math.log2(b) for b in d.loads]
+        ticks, labels = log2_ticks(d.loads)
         self.plt.xticks(ticks, labels)
-        self.plt.xlabel("batch size (requests, log scale)")
+        self.plt.xlabel(AXIS_LABELS.get(d.axis, f"{d.axis} (log scale)"))
         return xs
 
     def mark_wall(self, d: Dashboard) -> None:
         """A vertical line where the KV cache runs out, when it falls inside the sweep."""
-        top = d.plan.max_batch
-        if 1 <= top < d.scenario.batch_sizes[-1]:
+        top = d.run.wall
+        if 1 <= top < d.loads[-1]:
             self.plt.vline(math.log2(top), GREY)
 
 
 class ThroughputChart(Chart):
+    LABEL = "Throughput"
+
     def draw(self, d: Dashboard) -> None:
         plt = self.plt
-        xs = self.batch_axis(d)
+        xs = self.load_axis(d)
         real, ideal = d.realistic, d.ideal
         plt.plot(xs, real.total_tokens_per_s.tolist(), color=REAL, marker="hd", label="total")
         plt.plot(
@@ -177,8 +186,8 @@ class ThroughputChart(Chart):
                 mx, [t for _, t in self.measured], color=GREEN, marker="+", label="measured"
             )
         self.mark_wall(d)
-        plt.ylabel("total output tok/s", yside="left")
-        plt.ylabel("tok/s per request", yside="right")
+        plt.ylabel("total output tok/s", yside="left")  # type: ignore[call-arg]
+        plt.ylabel("tok/s per request", yside="right")  # type: ignore[call-arg]
         self.set_title(
             "Output tokens/s vs batch",
             f"{d.scenario.mode} solid, ideal dotted",
@@ -187,6 +196,8 @@ class ThroughputChart(Chart):
 
 
 class BottleneckChart(Chart):
+    LABEL = "Bottlenecks"
+
     SEGMENTS = (
         ("compute", "step_compute_s", BLUE),
         ("weights", "step_weights_s", GREEN),
@@ -197,13 +208,13 @@ class BottleneckChart(Chart):
 
     def draw(self, d: Dashboard) -> None:
         plt, r = self.plt, d.run
-        labels = [_short(b) for b in d.scenario.batch_sizes]
+        labels = [_short(b) for b in d.loads]
         parts = [(getattr(r, attr) * 1e3).tolist() for _, attr, _ in self.SEGMENTS]
-        plt.stacked_bar(
+        plt.stacked_bar(  # type: ignore[call-arg]  # plotext's own stub is out of date
             labels,
             parts,
             labels=[n for n, _, _ in self.SEGMENTS],
-            color=[c for _, _, c in self.SEGMENTS],
+            color=[c for _, _, c in self.SEGMENTS],  # type: ignore[arg-type]
             width=0.6,
         )
         tops = np.sum(np.array(parts), axis=0)
@@ -218,9 +229,11 @@ class BottleneckChart(Chart):
 
 
 class CostChart(Chart):
+    LABEL = "Cost"
+
     def draw(self, d: Dashboard) -> None:
         plt, r = self.plt, d.run
-        xs = self.batch_axis(d)
+        xs = self.load_axis(d)
         out, inp = r.cost_per_1m_output_usd, r.cost_per_1m_input_usd
         positive = np.concatenate([out[out > 0], inp[inp > 0]])
         if positive.size == 0:  # free GPUs: nothing to draw on a log axis
@@ -255,6 +268,8 @@ class CostChart(Chart):
 
 
 class ContextChart(Chart):
+    LABEL = "Context"
+
     def draw(self, d: Dashboard) -> None:
         c = d.context
         xs = np.log2(c.contexts).tolist()
@@ -287,12 +302,14 @@ class ContextChart(Chart):
         )
         right.xticks(ticks, labels)
         right.xlabel("prompt tokens (log)")
-        right.ylabel("ms per token", yside="left")
-        right.ylabel("total tok/s", yside="right")
+        right.ylabel("ms per token", yside="left")  # type: ignore[call-arg]
+        right.ylabel("total tok/s", yside="right")  # type: ignore[call-arg]
         right.title(f"Per-token time, tok/s @ batch {d.batch}" if wide else "Time, tok/s")
 
 
 class BoundnessChart(Chart):
+    LABEL = "Boundness"
+
     def draw(self, d: Dashboard) -> None:
         g = d.grid
         lx, ly = np.log2(g.context), np.log2(g.batch)
@@ -328,6 +345,8 @@ class BoundnessChart(Chart):
 
 
 class RooflineChart(Chart):
+    LABEL = "Roofline"
+
     def draw(self, d: Dashboard) -> None:
         plt, rf = self.plt, d.roofline
         ai = np.geomspace(0.1, max(1e4, rf.prefill_ai * 4), 80)
@@ -372,3 +391,6 @@ CHART_CLASSES: dict[str, type[Chart]] = {
     "boundness": BoundnessChart,
     "roofline": RooflineChart,
 }
+#: The chart tabs, in order: every chart a preset may name (engine.storage.preset_format.CHARTS)
+#: with its label.
+CHART_TABS: tuple[tuple[str, str], ...] = tuple((c, CHART_CLASSES[c].LABEL) for c in CHARTS)

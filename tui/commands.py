@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.state import CHARTS
+from tui.charts import CHART_TABS
 
 if TYPE_CHECKING:
     from tui.app import TokentuiApp
@@ -18,7 +18,7 @@ class TokentuiCommands(Provider):
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: TokentuiApp = self.app  # type: ignore[assignment]
         out: list[tuple[str, Callable[[], object], str]] = []
-        for n, (cid, label) in enumerate(CHARTS, start=1):
+        for n, (cid, label) in enumerate(CHART_TABS, start=1):
             out.append(
                 (
                     f"chart: {label}",
@@ -37,8 +37,8 @@ class TokentuiCommands(Provider):
                 partial(app.run_screen_action, "toggle_mode"),
                 "key m",
             ),
-            ("batch: next batch size", partial(app.run_screen_action, "batch(1)"), "key ]"),
-            ("batch: previous batch size", partial(app.run_screen_action, "batch(-1)"), "key ["),
+            ("load: next batch size", partial(app.run_screen_action, "load(1)"), "key ]"),
+            ("load: previous batch size", partial(app.run_screen_action, "load(-1)"), "key ["),
             ("theme: switch dark / light", app.action_toggle_dark, "key d"),
             ("help: keys and charts", app.action_help, "key ? or F1"),
             ("app: quit", app.exit, "Ctrl+Q"),

@@ -6,7 +6,7 @@ import contextlib
 import importlib
 from typing import Any
 
-from engine.catalog import Catalog, gpu_id_for_device
+from engine.storage.catalog import Catalog, match_gpu_name
 
 
 def detect_local_gpu(catalog: Catalog, nvml: Any = None) -> tuple[str, int] | None:
@@ -33,7 +33,7 @@ def detect_local_gpu(catalog: Catalog, nvml: Any = None) -> tuple[str, int] | No
     finally:
         with contextlib.suppress(Exception):
             nvml.nvmlShutdown()
-    ident = gpu_id_for_device(name, memory)
+    ident = match_gpu_name(name, catalog.gpus, memory)
     if ident is None or ident not in catalog.gpus:
         return None
     return ident, count

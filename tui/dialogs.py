@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,8 +20,9 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine import InputError
-from engine.presets import Preset
+from engine.errors import InputError
+from engine.storage.presets import Preset
+from engine.views.preset_report import preview_lines
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -116,20 +118,12 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-def preset_preview(p: Preset) -> str:
-    s = p.scenario
-    tp = f"TP {s.tp}" + (f" x {s.replicas} replicas" if s.replicas > 1 else "")
-    where = "built-in (read-only)" if p.builtin else str(p.path or "not saved")
-    lines = [
-        f"[b]{p.name}[/b] — {where}",
-        p.summary,
-        f"model  {s.model.id} ({s.weight_dtype} weights, {s.kv_dtype} KV cache)",
-        f"GPUs   {s.gpus} x {s.gpu.id}, {tp}, ${s.price_per_gpu_hour:g}/GPU-hour",
-        f"tokens {s.input_tokens:,} in / {s.output_tokens:,} out",
-        f"batch  {', '.join(map(str, s.batch_sizes))}",
-        f"mode   {s.mode} · gamma {s.gamma:g} · chart {p.chart}",
-    ]
-    return "\n".join(lines)
+def preset_preview(p: Preset) -> Text:
+    """The picker's preview: plain text from the file (never read as markup), the name bold."""
+    lines = preview_lines(p)
+    text = Text(lines[0], style="bold")
+    text.append("\n" + "\n".join(lines[1:]))
+    return text
 
 
 class PresetPicker(ModalScreen[tuple[str, str] | None]):
@@ -203,12 +197,12 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
     def _preview(self) -> None:
         options = self.query_one(OptionList)
         i = options.highlighted
-        text = ""
+        text: Text | str = "no preset matches"
         if i is not None and options.option_count:
             name = options.get_option_at_index(i).id
             if name in self.presets:
                 text = preset_preview(self.presets[name])
-        self.query_one("#preview", Static).update(text or "no preset matches")
+        self.query_one("#preview", Static).update(text)
 
     @on(Input.Changed, "#preset-filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -1,72 +1,73 @@
 """The ``tokentui`` console script: headless commands, or the app when no command is given.
 
-Textual is imported only when the app starts, so headless commands stay fast.
+The app's options are ``estimate``'s, read by the same code (:mod:`engine.cli.scenario_args`) and
+resolved by the same resolver before the app starts: a bad option is one line and exit code 2, a
+good one takes effect in the app. Textual is imported only when the app starts, so headless commands
+stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine.cli import main as cli_main
+from engine.cli.main import main as cli_main
 
 if TYPE_CHECKING:
+    from engine.scenario.inputs import ScenarioInput
+    from engine.storage.catalog import Catalog
     from tui.app import TokentuiApp
-    from tui.state import Draft
 
 
-def initial_draft(args: argparse.Namespace) -> Draft:
-    """The app's first scenario: the article's setup, the local NVIDIA GPU if one is seen, then
-    whatever the command line gave. Invalid choices raise InputError (exit 2 before the app)."""
-    from engine import default_catalog
+def with_local_gpu(inp: ScenarioInput, catalog: Catalog) -> ScenarioInput:
+    """``inp`` on the machine's NVIDIA GPUs, when it names no GPU and some are seen (and the
+    model's heads split over that many; else over one)."""
+    from engine.errors import InputError
+    from engine.scenario.resolve import resolve
+    from engine.storage.profiles import default_efficiency
     from tui.detect import detect_local_gpu
-    from tui.state import Draft
 
-    catalog = default_catalog()
-    draft = Draft()
-    local = None if args.gpu else detect_local_gpu(catalog)
-    if local is not None:
-        draft = draft.with_value("gpu", local[0]).with_value("gpus", local[1])
-    given = {
-        "model": args.model,
-        "gpu": args.gpu,
-        "gpus": args.gpus,
-        "tp": args.tp,
-        "input_tokens": args.input_tokens,
-        "output_tokens": args.output_tokens,
-        "batch_sizes": args.batch,
-        "mode": args.mode,
-        "price_per_gpu_hour": args.price_per_gpu_hour,
-        "gamma": args.gamma,
-        "weight_dtype": args.weight_dtype,
-        "kv_dtype": args.kv_dtype,
-    }
-    for name, value in given.items():
-        if value is not None:
-            draft = draft.with_value(name, value)
-    draft.scenario(catalog)  # refuse a bad command line before the app starts
-    return draft
+    if inp.gpu is not None:
+        return inp
+    local = detect_local_gpu(catalog)
+    if local is None:
+        return inp
+    for count in (inp.gpus or local[1], 1):
+        candidate = replace(inp, gpu=local[0], gpus=count)
+        try:
+            resolve(candidate, catalog, default_efficiency())
+        except InputError:
+            continue
+        return candidate
+    return inp
 
 
 def make_app(args: argparse.Namespace) -> TokentuiApp:
     """The app for the parsed command line (what ``tokentui`` with no command opens); with
-    ``--preset`` it opens that preset, the options given beside it on top."""
-    from engine import default_catalog
+    ``--preset`` it opens that preset, the options given beside it on top. Raises InputError for
+    options that do not make a scenario."""
+    from engine.cli.scenario_args import from_args
+    from engine.scenario.resolve import resolve
+    from engine.storage.catalog import default_catalog
+    from engine.storage.profiles import default_efficiency
     from tui.app import TokentuiApp
+    from tui.state import Draft
 
     catalog = default_catalog()
-    if getattr(args, "preset", None):
-        from engine.cli import scenario_from_args
-        from engine.presets import load_preset
-        from tui.state import Draft
-
-        preset = load_preset(args.preset, catalog)
+    given = from_args(args, catalog)
+    inp, scenario, preset = given.input, given.scenario, given.preset
+    if preset is None:
+        local = with_local_gpu(inp, catalog)
+        if local is not inp:
+            inp, scenario = local, resolve(local, catalog, default_efficiency())
+    else:
         catalog.add_model(preset.scenario.model)  # a preset may carry its own model or GPU
         catalog.add_gpu(preset.scenario.gpu)
-        scenario = scenario_from_args(args, catalog)
-        return TokentuiApp(catalog, Draft.from_scenario(scenario), preset.chart, preset)
-    return TokentuiApp(catalog, initial_draft(args))
+    draft = Draft.start(inp, scenario, default_efficiency())
+    chart = preset.chart if preset else "throughput"
+    return TokentuiApp(catalog, draft, default_efficiency(), chart, preset)
 
 
 def _launch(args: argparse.Namespace) -> int:
@@ -76,7 +77,7 @@ def _launch(args: argparse.Namespace) -> int:
 
 def app_from_argv(argv: Sequence[str]) -> TokentuiApp:
     """Parse ``argv`` exactly as ``tokentui`` does and build the app without running it
-    (the start-up benchmark measures the real path this way)."""
+    (the start-up benchmark and the tests take the real path this way)."""
     apps: list[TokentuiApp] = []
 
     def capture(args: argparse.Namespace) -> int:

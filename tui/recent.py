@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-from engine import InputError
-from engine.userdata import atomic_write, config_dir
+from engine.errors import InputError
+from engine.storage.paths import atomic_write, config_dir
 
 MAX_RECENT = 10
 

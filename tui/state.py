@@ -1,112 +1,114 @@
-"""What the user has typed (a :class:`Draft`) and the last valid scenario built from it.
+"""What the user has typed (a :class:`Draft`), and how the app names its fields in messages.
 
-A draft holds loose values (ids, numbers) that may not yet form a valid scenario — e.g. after the
-model changed and before TP is fixed. :meth:`Draft.scenario` builds the scenario or raises
-:class:`engine.InputError`; the app keeps showing the last valid one meanwhile.
+A draft is the scenario's loose input (:class:`engine.scenario.ScenarioInput`: every field may be
+"use the default") plus the realistic factors, which it keeps while the app shows ideal mode so that
+switching back restores them. :meth:`Draft.scenario` resolves it with the one resolver, or raises
+:class:`engine.errors.InputError` naming the field by its label; the app keeps showing the last
+valid scenario meanwhile.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from engine import Efficiency, Scenario, Serving, make_scenario
-from engine.catalog import Catalog
-from engine.profiles import default_efficiency
-from engine.scenario import DEFAULT_BATCHES, format_batch_sizes
+from engine.physics.deployment import Efficiency
+from engine.scenario.factors import FACTOR_BY_KEY, SETTING_BY_KEY
+from engine.scenario.inputs import ScenarioInput
+from engine.scenario.resolve import CLI_TERMS, Lookup, Terms, resolve
+from engine.scenario.scenario import Scenario
+from engine.scenario.workload import format_batch_sizes
 
-CHARTS: tuple[tuple[str, str], ...] = (
-    ("throughput", "Throughput"),
-    ("bottlenecks", "Bottlenecks"),
-    ("cost", "Cost"),
-    ("context", "Context"),
-    ("boundness", "Boundness"),
-    ("roofline", "Roofline"),
-)
-CHART_IDS = tuple(c for c, _ in CHARTS)
+_LABELS = {
+    "model": "model",
+    "gpu": "GPU",
+    "gpus": "GPUs",
+    "tp": "TP",
+    "input_tokens": "input tokens",
+    "output_tokens": "output tokens",
+    "batch_sizes": "batches",
+    "price_per_gpu_hour": "$ / GPU-h",
+    "gamma": "gamma",
+    "mode": "mode",
+    "weight_dtype": "weights",
+    "kv_dtype": "KV cache",
+    "profile": "profile",
+    **{k.key: k.label for k in FACTOR_BY_KEY.values()},
+    **{k.key: k.label for k in SETTING_BY_KEY.values()},
+}
+#: How the app names its inputs in messages: by the field's label.
+APP_TERMS = Terms(lambda key: _LABELS.get(key) or CLI_TERMS(key))
+#: Fields whose empty text means "the default" (shown as a placeholder).
+AUTO_FIELDS = ("tp", "price_per_gpu_hour")
 
 
 @dataclass(frozen=True)
 class Draft:
-    model: str = "llama-3.3-70b"
-    gpu: str = "h100-sxm"
-    gpus: int = 4
-    tp: int | None = None  # None: all GPUs in one TP group
-    input_tokens: int = 2035
-    output_tokens: int = 300
-    batch_sizes: tuple[int, ...] = DEFAULT_BATCHES
-    mode: str = "realistic"
-    flop_count: str | None = None  # None: the mode's (article in ideal, flash in realistic)
-    price_per_gpu_hour: float | None = None  # None: the GPU's catalog price
-    gamma: float = 0.3
-    weight_dtype: str | None = None
-    kv_dtype: str = "bf16"
-    efficiency: Efficiency = field(default_factory=default_efficiency)  # the realistic factors
-    serving: Serving = field(default_factory=Serving)
-
-    def scenario(self, catalog: Catalog) -> Scenario:
-        model = catalog.model(self.model)
-        gpu = catalog.gpu(self.gpu)
-        return make_scenario(
-            model,
-            gpu,
-            gpus=self.gpus,
-            tp=self.tp,
-            input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens,
-            batch_sizes=self.batch_sizes,
-            mode=self.mode,
-            efficiency=None if self.mode == "ideal" else self.efficiency,
-            flop_count=self.flop_count,
-            weight_dtype=self.weight_dtype,
-            kv_dtype=self.kv_dtype,
-            price_per_gpu_hour=self.price_per_gpu_hour,
-            gamma=self.gamma,
-            serving=self.serving,
-        )
-
-    def with_value(self, name: str, value: Any) -> Draft:
-        """A copy with one field changed; efficiency fields are addressed as ``eff.<name>``."""
-        if name.startswith("eff."):
-            return replace(self, efficiency=replace(self.efficiency, **{name[4:]: value}))
-        if name not in {f.name for f in fields(self)}:
-            raise KeyError(name)
-        return replace(self, **{name: value})
+    input: ScenarioInput
+    realistic: Efficiency  # the realistic factors, kept while the app shows ideal mode
 
     @classmethod
-    def from_scenario(cls, s: Scenario, realistic: Efficiency | None = None) -> Draft:
-        return cls(
-            model=s.model.id,
-            gpu=s.gpu.id,
-            gpus=s.gpus,
-            tp=s.tp,
-            input_tokens=s.input_tokens,
-            output_tokens=s.output_tokens,
-            batch_sizes=s.batch_sizes,
-            mode=s.mode,
-            flop_count=None
-            if s.flop_count == ("article" if s.mode == "ideal" else "flash")
-            else s.flop_count,
-            price_per_gpu_hour=s.price_per_gpu_hour,
-            gamma=s.gamma,
-            weight_dtype=s.weight_dtype,
-            kv_dtype=s.kv_dtype,
-            efficiency=s.efficiency
-            if s.mode == "realistic"
-            else (realistic or default_efficiency()),
-            serving=s.serving,
+    def start(cls, inp: ScenarioInput, scenario: Scenario, default: Efficiency) -> Draft:
+        """The draft of an input that resolved to ``scenario``: its factors move into
+        ``realistic`` (those of the scenario in realistic mode; the profile given, else the
+        default, in ideal mode)."""
+        realistic = (
+            scenario.efficiency if scenario.mode == "realistic" else (inp.profile or default)
         )
+        plain = replace(inp, profile=None, profile_name=None, factors={})
+        return cls(_by_id(plain), realistic)
+
+    @property
+    def mode(self) -> str:
+        return self.input.mode or "realistic"
+
+    def with_value(self, name: str, value: Any) -> Draft:
+        """A copy with one field changed: an input, a realistic factor or an engine setting
+        (by its key, in the shown unit)."""
+        if name in FACTOR_BY_KEY:
+            knob = FACTOR_BY_KEY[name]
+            si = knob.check(knob.to_si(value), APP_TERMS(name))
+            return replace(self, realistic=replace(self.realistic, **{knob.field: si}))
+        if name in SETTING_BY_KEY:
+            settings = {**self.input.settings, name: value}
+            return replace(self, input=replace(self.input, settings=settings))
+        return replace(self, input=replace(self.input, **{name: value}))
+
+    def resolved_input(self, mode: str | None = None) -> ScenarioInput:
+        """The loose input to resolve, in ``mode`` (default: the draft's)."""
+        mode = mode or self.mode
+        inp = self.input if mode == self.mode else replace(self.input, mode=mode, flop_count=None)
+        return replace(inp, profile=self.realistic if mode == "realistic" else None)
+
+    def scenario(self, catalog: Lookup, default: Efficiency) -> Scenario:
+        return resolve(self.resolved_input(), catalog, default, APP_TERMS)
+
+    def other_mode(self, catalog: Lookup, default: Efficiency) -> Scenario:
+        """The same scenario in the other mode, with that mode's factors and FLOP count."""
+        other = "ideal" if self.mode == "realistic" else "realistic"
+        return resolve(self.resolved_input(other), catalog, default, APP_TERMS)
 
 
-def field_text(draft: Draft, name: str) -> str:
-    """How a field shows the draft's value (what the user would type for it)."""
-    if name.startswith("eff."):
-        from tui.panes.workload import FACTOR_SCALE
+def _by_id(inp: ScenarioInput) -> ScenarioInput:
+    """Models and GPUs by id (the app's lists hold the catalog; a preset's own entries join it)."""
+    model = inp.model if inp.model is None or isinstance(inp.model, str) else inp.model.id
+    gpu = inp.gpu if inp.gpu is None or isinstance(inp.gpu, str) else inp.gpu.id
+    return replace(inp, model=model, gpu=gpu)
 
-        return f"{getattr(draft.efficiency, name[4:]) * FACTOR_SCALE[name[4:]]:.4g}"
-    value = getattr(draft, name)
-    if name == "batch_sizes":
-        return format_batch_sizes(value)
+
+def field_text(draft: Draft, scenario: Scenario, name: str) -> str:
+    """What the field ``name`` shows: the value typed, else the scenario's (empty for the fields
+    whose default is shown as a placeholder)."""
+    if name in FACTOR_BY_KEY:
+        knob = FACTOR_BY_KEY[name]
+        return f"{knob.shown(getattr(draft.realistic, knob.field)):.4g}"
+    if name in SETTING_BY_KEY:
+        return f"{getattr(scenario.engine, name):g}"
+    value = getattr(draft.input, name)
     if value is None:
-        return ""
+        if name in AUTO_FIELDS:
+            return ""
+        value = getattr(scenario.workload if name == "batch_sizes" else scenario, name)
+    if name == "batch_sizes":
+        return format_batch_sizes(tuple(value))
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -17,7 +17,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from engine import InputError
+from engine.errors import InputError
 
 
 class Facts(Static):
@@ -145,11 +145,8 @@ class Field(Vertical):
             field_input.value = text
         self.show_error(None)
 
-    def sync(self, draft: Any) -> None:
-        """Show the draft's value for this field (after a preset or file set it)."""
-        from tui.state import field_text
-
-        text = field_text(draft, self.field_name)
+    def sync(self, text: str) -> None:
+        """Show ``text`` if the field does not already (a preset or a file set the value)."""
         if text != self.input.value:
             self.set_value(text)
 

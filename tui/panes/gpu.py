@@ -5,49 +5,52 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from engine.catalog import Catalog
-from engine.dashboard import Dashboard
-from engine.specs import GIB
+from engine.physics.specs import GIB
+from engine.scenario.resolve import MAX_GPUS, MAX_PRICE
+from engine.scenario.scenario import Scenario
+from engine.storage.catalog import Catalog
+from engine.views.dashboard import Dashboard
 from tui.panes.catalog_list import CatalogList
-from tui.state import Draft
+from tui.state import Draft, field_text
 from tui.widgets import Facts, Field, number
 
 
 def _tp(text: str) -> int | None:
     text = text.strip()
-    return None if text in ("", "auto") else number(int, 1, 4096, "TP")(text)
+    return None if text in ("", "auto") else number(int, 1, MAX_GPUS, "TP")(text)
 
 
 class GPUPane(Vertical):
-    def __init__(self, catalog: Catalog, draft: Draft) -> None:
+    def __init__(self, catalog: Catalog, draft: Draft, scenario: Scenario) -> None:
         super().__init__(id="gpu-pane", classes="pane")
         self.border_title = "GPU"
         self.catalog = catalog
         self.draft = draft
+        self.scenario = scenario
 
     def compose(self) -> ComposeResult:
         entries = [(g.id, g.name.split(" (")[0]) for g in self.catalog.gpus.values()]
-        yield CatalogList("gpu", entries, self.draft.gpu, what="GPUs")
+        d, s = self.draft, self.scenario
+        yield CatalogList("gpu", entries, s.gpu.id, what="GPUs")
         yield Field(
             "gpus",
             "GPUs",
-            str(self.draft.gpus),
-            number(int, 1, 4096, "GPUs"),
+            field_text(d, s, "gpus"),
+            number(int, 1, MAX_GPUS, "GPUs"),
             tooltip="how many GPUs; beyond one TP group they are replicas",
         )
         yield Field(
             "tp",
             "TP",
-            "" if self.draft.tp is None else str(self.draft.tp),
+            field_text(d, s, "tp"),
             _tp,
             placeholder="= GPUs",
             tooltip="tensor-parallel degree; empty: all GPUs",
         )
-        price = self.draft.price_per_gpu_hour
         yield Field(
             "price_per_gpu_hour",
             "$ / GPU-h",
-            "" if price is None else f"{price:g}",
+            field_text(d, s, "price_per_gpu_hour"),
             _price,
             placeholder="catalog price",
         )
@@ -60,7 +63,7 @@ class GPUPane(Vertical):
 
     def show(self, draft: Draft, d: Dashboard) -> None:
         self.draft = draft
-        self.query_one(CatalogList).select(draft.gpu)
+        self.query_one(CatalogList).select(d.scenario.gpu.id)
         s, g = d.scenario, d.scenario.gpu
         link = g.interconnect
         # Five lines of at most 26 characters: the height is fixed, so no relayout.
@@ -77,4 +80,4 @@ class GPUPane(Vertical):
 
 def _price(text: str) -> float | None:
     text = text.strip().lstrip("$")
-    return None if text == "" else number(float, 0, 1e5, "price")(text)
+    return None if text == "" else number(float, 0, MAX_PRICE, "price")(text)

@@ -5,36 +5,42 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from engine.catalog import Catalog
-from engine.dashboard import Dashboard
-from engine.report import human_bytes
-from engine.specs import KV_DTYPES, WEIGHT_DTYPES
+from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES
+from engine.scenario.scenario import Scenario
+from engine.storage.catalog import Catalog
+from engine.views.dashboard import Dashboard
+from engine.views.format import human_bytes
 from tui.panes.catalog_list import CatalogList
 from tui.state import Draft
 from tui.widgets import Choice, Facts
 
 
 class ModelPane(Vertical):
-    def __init__(self, catalog: Catalog, draft: Draft) -> None:
+    def __init__(self, catalog: Catalog, draft: Draft, scenario: Scenario) -> None:
         super().__init__(id="model-pane", classes="pane")
         self.border_title = "Model"
         self.catalog = catalog
         self.draft = draft
+        self.scenario = scenario
 
     def compose(self) -> ComposeResult:
         entries = [(m.id, m.name) for m in self.catalog.models.values()]
-        yield CatalogList("model", entries, self.draft.model, what="models")
+        yield CatalogList("model", entries, self.scenario.model.id, what="models")
         yield Facts(id="model-facts", classes="facts")
         yield Choice(
             "weight_dtype",
             "weights",
             [(d, d) for d in WEIGHT_DTYPES],
-            self.draft.weight_dtype or self.catalog.model(self.draft.model).dtype,
+            self.scenario.weight_dtype,
             id="weight-dtype",
             tooltip="precision of the weights (int4 is weight-only: the math stays 16-bit)",
         )
         yield Choice(
-            "kv_dtype", "KV cache", [(d, d) for d in KV_DTYPES], self.draft.kv_dtype, id="kv-dtype"
+            "kv_dtype",
+            "KV cache",
+            [(d, d) for d in KV_DTYPES],
+            self.scenario.kv_dtype,
+            id="kv-dtype",
         )
 
     def refresh_catalog(self) -> None:
@@ -44,7 +50,7 @@ class ModelPane(Vertical):
 
     def show(self, draft: Draft, d: Dashboard) -> None:
         self.draft = draft
-        self.query_one(CatalogList).select(draft.model)
+        self.query_one(CatalogList).select(d.scenario.model.id)
         self.query_one("#weight-dtype", Choice).show(d.scenario.weight_dtype)
         self.query_one("#kv-dtype", Choice).show(d.scenario.kv_dtype)
         m = d.scenario.model

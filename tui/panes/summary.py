@@ -8,8 +8,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.dashboard import Dashboard
-from engine.report import human_bytes, human_seconds
+from engine.views.dashboard import Dashboard
+from engine.views.format import human_bytes, human_seconds
 
 
 def summary_text(d: Dashboard) -> Text:
@@ -28,7 +28,7 @@ def summary_text(d: Dashboard) -> Text:
         t.append("DOES NOT FIT ", style="bold reverse red")
         t.append(" " + d.fit_error.split(" at ", 1)[-1], style="red")
         return t
-    t.append(f" batch {d.batch} ", style="bold reverse")
+    t.append(f" {d.axis} {d.load:g} ", style="bold reverse")
     t.append(" TTFT ")
     t.append(human_seconds(float(r.ttft_s[i])), style="bold")
     t.append(" · TPOT ")
@@ -37,7 +37,8 @@ def summary_text(d: Dashboard) -> Text:
     t.append(f"{float(r.total_tokens_per_s[i]):,.0f}", style="bold")
     t.append(f" tok/s · {float(r.per_request_tokens_per_s[i]):,.1f}/req")
     if not r.fits[i]:
-        waves = int(r.waves[i])
+        per_kind = getattr(r, "waves", None)  # the static batch runs in waves; other loads queue
+        waves = int(per_kind[i]) if per_kind is not None else 1
         t.append(f" · {waves} waves" if waves > 1 else " · no fit", style="bold red")
     t.append("\n")
     t.append(f"${float(r.cost_per_1m_input_usd[i]):.3g}", style="bold green")
@@ -52,7 +53,7 @@ def summary_text(d: Dashboard) -> Text:
     return t
 
 
-class Summary(Static):
+class SummaryStrip(Static):
     def show(self, d: Dashboard) -> None:
         text = summary_text(d)
         if text != getattr(self, "_shown", None):

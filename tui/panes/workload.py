@@ -1,4 +1,5 @@
-"""Workload pane: tokens, batch sizes, cost ratio, mode and the realistic factors."""
+"""Workload pane: tokens, batch sizes, cost ratio, mode and the realistic factors (one field per
+row of the factor table, :data:`engine.scenario.factors.FACTORS`)."""
 
 from __future__ import annotations
 
@@ -8,61 +9,64 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from engine.profiles import default_efficiency, saved_profiles
-from engine.scenario import MAX_TOKENS, format_batch_sizes, parse_batch_sizes
-from tui.state import Draft
+from engine.physics.deployment import MAX_TOKENS, Efficiency
+from engine.scenario.factors import FACTORS, Knob
+from engine.scenario.resolve import MAX_GAMMA
+from engine.scenario.scenario import Scenario
+from engine.scenario.workload import parse_batch_sizes
+from engine.storage.profiles import saved_profiles
+from engine.views.dashboard import Dashboard
+from tui.state import Draft, field_text
 from tui.widgets import Choice, Field, number
 
-# (field, label, scale from the engine's unit to the shown one, unit, low, high)
-FACTORS: tuple[tuple[str, str, float, str, float, float], ...] = (
-    ("compute", "compute", 1.0, "of peak", 0.01, 1.0),
-    ("memory", "memory", 1.0, "of peak", 0.01, 1.0),
-    ("attention", "attention", 1.0, "of peak", 0.01, 1.0),
-    ("attention_token_s", "attn ns", 1e9, "ns per context token and layer", 0.0, 1e6),
-    ("attention_items", "attn seqs", 1.0, "sequences for full attention speed", 0.0, 1e6),
-    ("attention_floor", "attn floor", 1.0, "of full attention speed", 0.01, 1.0),
-    ("step_overhead_s", "step ms", 1e3, "ms", 0.0, 1000.0),
-    ("seq_overhead_s", "seq us", 1e6, "us", 0.0, 1e5),
-    ("collective_latency_s", "coll. us", 1e6, "us", 0.0, 1e5),
-    ("eager_layer_s", "eager us", 1e6, "us per layer past the CUDA-graph context", 0.0, 1e5),
-)
 
+def _factor_parser(knob: Knob) -> Callable[[str], float]:
+    """The field's text (in the shown unit) checked against the table's range."""
+    parse = number(float, 0.0, knob.high, knob.label)
 
-FACTOR_SCALE = {name: scale for name, _, scale, *_ in FACTORS}
+    def inner(text: str) -> float:
+        value = float(parse(text))
+        knob.check(knob.to_si(value), knob.label)
+        return value
+
+    return inner
 
 
 class WorkloadPane(Vertical):
-    def __init__(self, draft: Draft) -> None:
+    def __init__(self, draft: Draft, scenario: Scenario, defaults: Efficiency) -> None:
+        """``defaults``: the built-in profile's factors, shown beside the fields."""
         super().__init__(id="workload-pane", classes="pane")
         self.border_title = "Workload"
         self.draft = draft
+        self.scenario = scenario
+        self.defaults = defaults
 
     def compose(self) -> ComposeResult:
-        d = self.draft
+        d, s = self.draft, self.scenario
         yield Field(
             "input_tokens",
             "input tok",
-            str(d.input_tokens),
+            field_text(d, s, "input_tokens"),
             number(int, 1, MAX_TOKENS, "input tokens"),
         )
         yield Field(
             "output_tokens",
             "output tok",
-            str(d.output_tokens),
+            field_text(d, s, "output_tokens"),
             number(int, 1, MAX_TOKENS, "output tokens"),
         )
         yield Field(
             "batch_sizes",
             "batches",
-            format_batch_sizes(d.batch_sizes),
+            field_text(d, s, "batch_sizes"),
             parse_batch_sizes,
             tooltip="a list 1,2,8 or a maximum 512 (powers of two up to it)",
         )
         yield Field(
             "gamma",
             "gamma",
-            f"{d.gamma:g}",
-            number(float, 0, 1000, "gamma"),
+            field_text(d, s, "gamma"),
+            number(float, 0, MAX_GAMMA, "gamma"),
             tooltip="input/output token price ratio (the article uses 0.3)",
         )
         yield Choice(
@@ -83,37 +87,25 @@ class WorkloadPane(Vertical):
             id="profile",
             tooltip="a calibration profile: the built-in fit, or one saved by 'tokentui calibrate'",
         )
-        defaults = default_efficiency()
-        for name, label, scale, unit, low, high in FACTORS:
-            value = getattr(d.efficiency, name) * scale
-            default = getattr(defaults, name) * scale
+        defaults = self.defaults
+        for knob in FACTORS:
+            default = knob.shown(getattr(defaults, knob.field))
             yield Field(
-                f"eff.{name}",
-                label,
-                f"{value:.4g}",
-                _scaled(number(float, low, high, label), scale),
-                tooltip=f"default {default:.4g} {unit}",
+                knob.key,
+                knob.label,
+                field_text(d, s, knob.key),
+                _factor_parser(knob),
+                tooltip=f"{knob.help}; default {default:.4g} ({knob.unit})",
             )
-        shown = " · ".join(
-            f"{label} {getattr(defaults, name) * scale:.3g}" for name, label, scale, *_ in FACTORS
-        )
+        shown = " · ".join(f"{k.label} {k.shown(getattr(defaults, k.field)):.3g}" for k in FACTORS)
         yield Static(f"defaults, fitted to vLLM runs: {shown}", classes="defaults")
 
-    def show(self, draft: Draft) -> None:
+    def show(self, draft: Draft, d: Dashboard) -> None:
         """Reflect a draft that changed elsewhere (mode key, preset)."""
         self.draft = draft
         self.query_one("#mode", Choice).show(draft.mode)
         ideal = draft.mode == "ideal"
-        for name, *_ in FACTORS:
-            field = self.query_one(f"#field-eff-{name}", Field)
+        for knob in FACTORS:
+            field = self.query_one(f"#field-{knob.key}", Field)
             if field.disabled != ideal:
                 field.disabled = ideal
-
-
-def _scaled(parse: Callable[[str], float], scale: float) -> Callable[[str], float]:
-    """A parser for a value shown in ms, us or ns and kept in seconds."""
-
-    def inner(text: str) -> float:
-        return float(parse(text)) / scale
-
-    return inner

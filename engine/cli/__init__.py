@@ -1,0 +1,1 @@
+"""The command line: one module per command, :mod:`engine.cli.main` puts them together."""

@@ -1,0 +1,50 @@
+"""What every command shares: the program name, the argument parser that fails on one line, and
+the parsers of numbers that say what they expected."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+PROG = "tokentui"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but an error is one line and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{message} (see '{self.prog} --help')")
+
+
+def fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def warn(errors: list[str]) -> None:
+    """Files that could not be read, said on stderr while the good ones are used."""
+    for err in errors:
+        print(f"{PROG}: warning: skipped {err}", file=sys.stderr)
+
+
+def number(what: str, integer: bool = False) -> Callable[[str], float]:
+    """An argparse type: a number (a whole one with ``integer``), else a one-line error."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            noun = "a whole number" if integer else "a number"
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: give {noun}") from None
+        if integer:
+            if not value.is_integer():
+                raise argparse.ArgumentTypeError(
+                    f"invalid {what} {text!r}: give a whole number"
+                ) from None
+            return int(value)
+        return value
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse

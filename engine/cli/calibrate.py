@@ -1,0 +1,94 @@
+"""``tokentui calibrate``: fit the realistic factors to measured files; save them as a profile.
+
+Exit code 0 when fitted; 2, with one line on stderr, for bad input or too little data.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from engine.cli import measure_args
+from engine.errors import InputError
+from engine.measure.calibration import FitCase, fit_determined
+from engine.measure.compare import load_files
+from engine.measure.file_scenario import resolve_scenario
+from engine.scenario.factors import FACTOR_BY_SHORT, FACTORS
+from engine.storage.catalog import default_catalog
+from engine.storage.profiles import check_profile_name, profiles_dir, save_profile
+from engine.views.calibrate_report import calibrate_text, display_path, fit_info
+from engine.views.compare_report import hardware_text
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    catalog = default_catalog()
+    if args.save:
+        check_profile_name(args.save)
+        existing = profiles_dir() / f"{args.save}.toml"
+        if existing.exists() and not args.force:
+            raise InputError(
+                f"profile {args.save!r} exists ({existing}); give --force to replace it"
+            )
+    base = measure_args.base_scenario(args, catalog, "realistic")
+    start = base.efficiency
+    cases: list[FitCase] = []
+    skipped: list[str] = []
+    hardware: list[str] = []
+    for meas, reason in load_files(args.files):
+        if reason:
+            skipped.append(f"{meas.path}: {reason}")
+            continue
+        resolved = resolve_scenario(
+            meas, catalog, base, measure_args.overrides(meas, args, catalog)
+        )
+        cases.append(FitCase(meas.path, resolved.scenario, meas.points, meas.kind))
+        hardware.append(f"{Path(meas.path).name}: {hardware_text(resolved)}")
+    free = tuple(FACTOR_BY_SHORT[f].field for f in args.factors)
+    try:
+        result = fit_determined(cases, start, free=free)
+    except InputError as exc:
+        if skipped:
+            raise InputError(f"{exc}; not used: {'; '.join(skipped)}") from None
+        raise
+    print(calibrate_text(result, cases, start, skipped, args.profile))
+    if args.save:
+        path = save_profile(
+            result.efficiency,
+            args.save,
+            fit_info(result, cases, start, hardware, args.profile),
+            overwrite=args.force,
+        )
+        print(f"\nsaved profile {args.save!r} to {display_path(path)}")
+        print(f"use it: tokentui estimate --profile {args.save}")
+    else:
+        print("\nnot saved (give --save NAME to keep it as a profile)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the realistic factors to measured benchmark files and save them as a profile",
+        description="Least-squares fit of a few physical factors to the measured tokens/s; "
+        "reports MAPE before and after, and which factors the data cannot pin down.",
+    )
+    measure_args.add_args(cal)
+    cal.add_argument("--save", default=None, metavar="NAME", help="save the fit as profile NAME")
+    cal.add_argument("--force", action="store_true", help="replace a saved profile of that name")
+    defaults = measure_args.DEFAULT_FACTORS
+    cal.add_argument(
+        "--factors",
+        type=measure_args.factor_names,
+        default=defaults,
+        metavar="F1,F2|all",
+        help=f"factors to fit (default {','.join(defaults)}; "
+        f"accepted: {', '.join(k.short for k in FACTORS)}, all)",
+    )
+    cal.add_argument(
+        "--profile",
+        default=None,
+        metavar="NAME|PATH",
+        help="start from this profile; the factors not fitted keep its values (default: built-in)",
+    )
+    cal.set_defaults(func=cmd_calibrate)

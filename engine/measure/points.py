@@ -1,0 +1,100 @@
+"""Measured benchmark results, read into one shape for comparison and calibration.
+
+A :class:`Measurement` is one file: what was run (model name as recorded, hardware if recorded),
+what kind of measurement it is, and its points. A :class:`Point` is one measured run and keeps
+what was measured, in SI units:
+
+``static-batch``
+    B requests arrive together and run to the end (the tokenomics seed's JSON: whole requests,
+    output tokens/s of the batch; llama-bench: one sequence, a ``pp`` test is a prefill of
+    ``n_prompt`` tokens, a ``tg`` test ``n_gen`` decode steps, after ``n_depth`` tokens of context).
+``serving``
+    requests arrive continuously at a fixed concurrency or request rate (NIM's CSV,
+    ``vllm bench serve``): TTFT, inter-token latency, output throughput.
+``single-request``
+    one request on its own (an Ollama response): prefill and decode speed.
+
+The importers (one module per format in :mod:`engine.measure.formats`, detected from the content
+by :mod:`engine.measure.detect`) refuse a file they cannot read with an :class:`InputError` that
+names the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["static-batch", "serving", "single-request"]
+KINDS: tuple[str, ...] = ("static-batch", "serving", "single-request")
+Phase = Literal["prefill+decode", "prefill", "decode"]
+
+#: What each measured quantity means, in the order a point lists them. Which of them the engine
+#: predicts, for which kind of measurement, is :data:`engine.measure.predict.PREDICTORS`.
+METRICS: dict[str, str] = {
+    "total_tokens_per_s": "output tokens of the whole batch / its wall time",
+    "prefill_tokens_per_s": "prompt tokens / prefill time",
+    "decode_tokens_per_s": "generated tokens / decode time, per sequence (1 / time per token)",
+    "tokens_per_s": "(prompt + generated tokens) / wall time (llama-bench prompt+gen tests)",
+    "per_request_tokens_per_s": "mean over requests of output tokens / own latency",
+    "ttft_s": "mean time to first token, seconds",
+    "tpot_s": "mean time per output token after the first, seconds",
+    "itl_s": "mean inter-token latency, seconds",
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured run. Token counts are per request (means where the file averages them);
+    the measured quantities a kind does not record are ``None``.
+
+    ``context_tokens`` were already in the KV cache before the measured phase (llama-bench's
+    ``n_depth``); a ``decode`` point's decode starts after ``context_tokens + input_tokens``.
+    """
+
+    batch: int  # requests run together (a static batch; 1 for one request; serving: concurrency)
+    input_tokens: float
+    output_tokens: float
+    elapsed_s: float | None = None  # wall time of the whole batch
+    total_tokens_per_s: float | None = None  # output tokens of the batch / elapsed
+    per_request_tokens_per_s: float | None = None
+    phase: Phase = "prefill+decode"
+    context_tokens: float = 0.0
+    prefill_tokens_per_s: float | None = None
+    decode_tokens_per_s: float | None = None  # per sequence
+    tokens_per_s: float | None = None  # (prompt + generated) / elapsed: llama-bench pg tests
+    ttft_s: float | None = None  # serving: mean time to first token
+    tpot_s: float | None = None  # serving: mean time per output token after the first
+    itl_s: float | None = None  # serving: mean inter-token latency
+    concurrency: int | None = None  # serving: requests in flight (closed loop)
+    request_rate: float | None = None  # serving: requests/s offered (inf: all at once)
+
+    def measured(self) -> dict[str, float]:
+        """Every quantity this point measured, in the order of :data:`METRICS`."""
+        return {n: v for n in METRICS if (v := getattr(self, n)) is not None}
+
+    @property
+    def label(self) -> str:
+        """A short description for tables: 'pp512', 'tg128 @ d4096', 'B=8 2035/300'."""
+        depth = f" @ d{self.context_tokens:.0f}" if self.context_tokens else ""
+        if self.phase == "prefill":
+            return f"pp{self.input_tokens:.0f}{depth}"
+        if self.phase == "decode" and not self.input_tokens:
+            return f"tg{self.output_tokens:.0f}{depth}"
+        return f"B={self.batch} {self.input_tokens:.0f}/{self.output_tokens:.0f}{depth}"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    path: str
+    format: str  # a key of FORMATS
+    model_name: str  # as the file records it ('' when it does not)
+    points: tuple[Point, ...]
+    gpu_name: str | None = None  # as recorded, when recorded
+    gpus: int | None = None
+    notes: dict[str, Any] = field(default_factory=dict)  # metadata the file carries
+    kind: Kind = "static-batch"
+    tp: int | None = None
+    weight_dtype: str | None = None  # an engine precision, when the file says (a quantised tag)
+    kv_dtype: str | None = None
+    step_tokens: int | None = None  # tokens per forward step the runner used (llama.cpp n_ubatch)
+    remarks: tuple[str, ...] = ()  # what a reader of the comparison should know about this file

@@ -1,0 +1,246 @@
+"""What a model is made of: parameters, bytes, FLOPs, KV cache — counted from its architecture.
+
+Counting follows the article (``tokenomics-from-first-principles.md``): a matmul of (m x n) by
+(n x k) costs 2mnk FLOPs; RMSNorm 4 FLOPs per element, RoPE 6 per element of q, softmax 5 per score.
+
+Two FLOP counts are offered for prefill, and they differ only there:
+
+``article``
+    exactly the article's formula: every query attends to every key (the full S x S score matrix,
+    as a naive attention does) and the LM head runs on every prompt token. 70B at 2,048 tokens:
+    2.958e14 FLOPs.
+``flash``
+    what a serving engine actually runs: a causal flash-attention kernel computes only the
+    S(S+1)/2 scores below the diagonal, and logits are produced only for the last prompt token.
+
+Functions take plain ints or numpy arrays for token counts and broadcast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.errors import InputError
+from engine.physics.specs import DTYPE_BYTES, ModelSpec
+
+FlopCount = Literal["article", "flash"]
+FLOP_COUNTS: tuple[str, ...] = ("article", "flash")
+ArrayLike = float | int | npt.NDArray[np.float64]
+
+#: Activations are carried in 16 bits whatever the weight precision.
+ACT_BYTES = 2.0
+#: Precision of the parts a quantised checkpoint keeps in 16 bits (embeddings, LM head, norms).
+UNQUANTISED_BYTES = 2.0
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    """Parameter counts by part. ``mlp`` counts all experts, ``mlp_active`` those one token uses."""
+
+    attention: int  # q, k, v, o projections (and q/k/v biases) over all layers
+    mlp: int
+    mlp_active: int
+    norms: int  # two RMSNorms per layer plus the final one
+    embedding: int
+    lm_head: int  # 0 when tied to the embedding
+    router: int  # MoE gate; 0 for a dense model
+
+    @property
+    def linear(self) -> int:
+        """Parameters in the layers' matmuls: what quantisation shrinks."""
+        return self.attention + self.mlp + self.router
+
+    @property
+    def total(self) -> int:
+        return self.attention + self.mlp + self.router + self.norms + self.embedding + self.lm_head
+
+    @property
+    def active(self) -> int:
+        """Parameters one token touches (equal to ``total`` for a dense model)."""
+        return self.total - self.mlp + self.mlp_active
+
+
+@lru_cache(maxsize=256)
+def param_counts(model: ModelSpec) -> ParamCounts:
+    h, n = model.hidden_size, model.num_layers
+    attn = h * model.q_dim + 2 * h * model.kv_dim + model.q_dim * h
+    if model.attention_bias:  # Qwen2: biases on q, k and v
+        attn += model.q_dim + 2 * model.kv_dim
+    expert = 3 * h * model.expert_intermediate_size  # SwiGLU: gate, up, down
+    embedding = model.vocab_size * h
+    return ParamCounts(
+        attention=n * attn,
+        mlp=n * expert * model.num_experts,
+        mlp_active=n * expert * model.experts_per_token,
+        norms=n * 2 * h + h,
+        embedding=embedding,
+        lm_head=0 if model.tie_word_embeddings else embedding,
+        router=n * h * model.num_experts if model.is_moe else 0,
+    )
+
+
+def parameter_count(model: ModelSpec) -> int:
+    return param_counts(model).total
+
+
+def check_dtype(dtype: str, accepted: tuple[str, ...], what: str) -> None:
+    if dtype not in accepted:
+        raise InputError(f"unknown {what} {dtype!r} (accepted: {', '.join(accepted)})")
+
+
+def weight_bytes(model: ModelSpec, dtype: str | None = None) -> int:
+    """Bytes of the whole checkpoint. Quantisation (fp8/int8/int4) applies to the layers' matmuls;
+    embeddings, LM head and norms stay in 16 bits, as AWQ, GPTQ and fp8 checkpoints keep them."""
+    dtype = dtype or model.dtype
+    c = param_counts(model)
+    rest = c.norms + c.embedding + c.lm_head
+    return round(c.linear * DTYPE_BYTES[dtype] + rest * _unquantised_bytes(dtype))
+
+
+def _unquantised_bytes(dtype: str) -> float:
+    return max(DTYPE_BYTES[dtype], UNQUANTISED_BYTES)
+
+
+def kv_heads_per_gpu(model: ModelSpec, tp: int) -> int:
+    """KV heads each GPU holds: split across the group, replicated once TP exceeds them."""
+    return max(1, model.num_key_value_heads // tp)
+
+
+def kv_bytes_per_token(model: ModelSpec, kv_dtype: str = "bf16", tp: int = 1) -> float:
+    """2 (K and V) x layers x KV heads x head dim x bytes; per GPU when ``tp`` > 1."""
+    heads = model.num_key_value_heads if tp == 1 else kv_heads_per_gpu(model, tp)
+    return 2 * model.num_layers * heads * model.head_dim * DTYPE_BYTES[kv_dtype]
+
+
+def check_tp(model: ModelSpec, tp: int) -> None:
+    """Tensor parallelism splits attention heads: TP must divide them, and KV heads must either
+    split evenly or be replicated whole (vLLM's rule)."""
+    if tp < 1:
+        raise InputError(f"tensor-parallel degree must be at least 1, got {tp}")
+    nh, nkv = model.num_attention_heads, model.num_key_value_heads
+    if nh % tp:
+        accepted = [d for d in range(1, nh + 1) if nh % d == 0 and (nkv % d == 0 or d % nkv == 0)]
+        raise InputError(
+            f"TP {tp} does not divide the {nh} attention heads of {model.id} "
+            f"(accepted: {', '.join(map(str, accepted))})"
+        )
+    if nkv % tp and tp % nkv:
+        raise InputError(
+            f"TP {tp} neither divides nor is a multiple of the {nkv} KV heads of {model.id}"
+        )
+
+
+def weights_per_gpu_bytes(model: ModelSpec, tp: int, dtype: str | None = None) -> float:
+    """Weight bytes on each GPU of a TP group: matmuls, embedding and LM head are split; K/V
+    projections are replicated with their heads once TP exceeds the KV heads; norms replicated."""
+    dtype = dtype or model.dtype
+    c = param_counts(model)
+    wb = DTYPE_BYTES[dtype]
+    kv_proj = model.num_layers * 2 * model.hidden_size * model.head_dim
+    kv_proj_per_gpu = kv_proj * kv_heads_per_gpu(model, tp)
+    if model.attention_bias:
+        kv_proj_per_gpu += model.num_layers * 2 * model.head_dim * kv_heads_per_gpu(model, tp)
+    kv_proj_total = kv_proj * model.num_key_value_heads
+    if model.attention_bias:
+        kv_proj_total += model.num_layers * 2 * model.kv_dim
+    split = c.attention - kv_proj_total + c.mlp + c.router
+    linear = split / tp + kv_proj_per_gpu
+    rest = (c.embedding + c.lm_head) / tp + c.norms
+    return linear * wb + rest * _unquantised_bytes(dtype)
+
+
+# ----------------------------------------------------------------------------------- FLOPs
+
+
+def linear_flops_per_token(model: ModelSpec) -> float:
+    """Matmul FLOPs of one token through every layer (q, k, v, o and the active experts' MLP)."""
+    c = param_counts(model)
+    return 2.0 * (c.attention + c.mlp_active + c.router)
+
+
+def _per_token_elementwise(model: ModelSpec) -> float:
+    """The article's elementwise terms per token per layer: one RMSNorm (4h) and RoPE (6 q_dim)."""
+    return 4.0 * model.hidden_size + 6.0 * model.q_dim
+
+
+def attention_flops_per_pair(model: ModelSpec) -> float:
+    """FLOPs for one (query, key) pair in one layer: QK^T and AV (4 head_dim per head) + softmax."""
+    return 4.0 * model.q_dim + 5.0 * model.num_attention_heads
+
+
+def lm_head_flops(model: ModelSpec) -> float:
+    return 2.0 * model.hidden_size * model.vocab_size
+
+
+def prefill_flops(model: ModelSpec, tokens: ArrayLike, count: FlopCount = "article") -> ArrayLike:
+    """FLOPs to prefill one sequence of ``tokens`` prompt tokens (all GPUs together)."""
+    s = np.asarray(tokens, dtype=np.float64)
+    per_layer_linear = s * (linear_flops_per_token(model) / model.num_layers)
+    per_layer_elem = s * _per_token_elementwise(model)
+    if count == "article":
+        pairs = s * s
+        logits_tokens = s
+    elif count == "flash":
+        pairs = s * (s + 1) / 2
+        logits_tokens = np.minimum(s, 1.0)
+    else:
+        raise InputError(f"unknown FLOP count {count!r} (accepted: {', '.join(FLOP_COUNTS)})")
+    per_layer_attn = pairs * attention_flops_per_pair(model)
+    total = model.num_layers * (per_layer_linear + per_layer_elem + per_layer_attn)
+    total = total + logits_tokens * lm_head_flops(model)
+    return total if np.ndim(total) else float(total)
+
+
+def decode_flops_coefficients(model: ModelSpec) -> tuple[float, float]:
+    """Decode FLOPs for one sequence's step as ``a + b * L``, where L is the number of positions
+    the new token attends to (its own included)."""
+    n = model.num_layers
+    a = linear_flops_per_token(model) + n * _per_token_elementwise(model) + lm_head_flops(model)
+    b = n * attention_flops_per_pair(model)
+    return a, b
+
+
+# ----------------------------------------------------------------------------------- bytes
+
+
+def activation_bytes_per_token(model: ModelSpec, tp: int) -> float:
+    """HBM traffic of one token's activations through all layers on one GPU.
+
+    Every tensor between kernels is written once and read once: the normed input and residual
+    stream (6 x hidden, replicated on every GPU), q/k/v and the attention output (split), and the
+    MLP's gate/up, activated and down tensors (split). Small next to weights except at large batch.
+    """
+    h = model.hidden_size
+    mlp = model.expert_intermediate_size * model.experts_per_token
+    split = (model.q_dim + 2 * model.kv_dim) + model.q_dim + 3 * mlp
+    elems = 6 * h + split / tp
+    return 2.0 * elems * ACT_BYTES * model.num_layers
+
+
+def decode_weight_read_bytes(
+    model: ModelSpec, tp: int, dtype: str | None, batch: ArrayLike
+) -> ArrayLike:
+    """Weight bytes one decode step reads on each GPU: every matmul weight once, the LM head, the
+    norms; not the input embedding table (a lookup of a few rows) unless it is tied to the head.
+
+    For a mixture of experts only the experts some token in the batch is routed to are read:
+    E x (1 - (1 - k/E)^B) of them on average with uniform routing.
+    """
+    dtype = dtype or model.dtype
+    c = param_counts(model)
+    per_gpu = weights_per_gpu_bytes(model, tp, dtype)
+    table = 0.0 if model.tie_word_embeddings else c.embedding * _unquantised_bytes(dtype) / tp
+    read = per_gpu - table
+    if not model.is_moe:
+        return np.full(np.shape(batch), read) if np.ndim(batch) else read
+    e, k = model.num_experts, model.experts_per_token
+    b = np.asarray(batch, dtype=np.float64)
+    touched = e * (1.0 - (1.0 - k / e) ** b)
+    unread = c.mlp * (1.0 - touched / e) * DTYPE_BYTES[dtype] / tp
+    out = read - unread
+    return out if np.ndim(out) else float(out)

@@ -1,0 +1,159 @@
+"""The cost of one forward step: a prefill over a batch of prompts, or a decode step of a batch of
+sequences attending to their contexts.
+
+Per phase the time is the roofline
+
+    max(FLOPs / (peak x compute efficiency), bytes / (bandwidth x memory efficiency))
+        + tensor-parallel all-reduces + fixed per-step overhead
+
+and the binding term (compute, memory or communication) is reported. Decode attention in
+``realistic`` mode is a kernel with its own speed: per context position of every sequence it
+streams the KV bytes (at the attention bandwidth) and spends a fixed time per layer (gathering the
+paged blocks, the softmax), at full speed only with enough sequences in flight
+(:meth:`StepCost.attention_share`). Decode steps at contexts beyond what the engine captures in
+CUDA graphs (``EngineSettings.graph_max_context``) launch every kernel from the CPU: a time per
+layer more.
+
+The static batch (:mod:`engine.physics.static_batch`) and the sweeps are built on this; so will be
+the serving model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.physics import arch
+from engine.physics.deployment import Deployment
+from engine.physics.roofline import allreduce_time, link_for, sum_max_of_lines
+
+Array = npt.NDArray[np.float64]
+BOUNDS = np.array(["compute", "memory", "communication"])
+_FIELDS = ("time", "compute", "memory", "comm", "overhead", "flops", "bytes")
+
+
+@dataclass(frozen=True)
+class PhaseTime:
+    """Time of one phase for one wave, with its parts (arrays, seconds)."""
+
+    time: Array  # wall time of the phase
+    compute: Array  # summed compute-side time (FLOPs at effective peak)
+    memory: Array  # summed memory-side time (bytes at effective bandwidth)
+    comm: Array  # all-reduce time
+    overhead: Array  # fixed per-step overheads
+    flops: Array  # per GPU
+    bytes: Array  # per GPU
+
+
+def split_waves(ph: PhaseTime) -> tuple[PhaseTime, PhaseTime]:
+    """A phase evaluated on stacked (first, last) waves, as two phases."""
+    shape = ph.time.shape
+    parts = [getattr(ph, f) for f in _FIELDS]
+    parts = [p if np.shape(p) == shape else np.broadcast_to(p, shape) for p in parts]
+    return PhaseTime(*(p[0] for p in parts)), PhaseTime(*(p[1] for p in parts))
+
+
+def binding(ph: PhaseTime) -> Array:
+    """Which resource binds each element of a phase: compute, memory or communication."""
+    stacked = np.stack(np.broadcast_arrays(ph.compute, ph.memory, ph.comm))
+    bound: Array = BOUNDS[np.argmax(stacked, axis=0)]
+    return bound
+
+
+class StepCost:
+    """The cost of one forward step of a deployment, as coefficients reused for every batch and
+    length: the prefill of a batch of prompts, and decode steps as lines in the context length."""
+
+    def __init__(self, d: Deployment) -> None:
+        self.d = d
+        m, tp, eff = d.model, d.tp, d.efficiency
+        self.peak = d.gpu.peak(d.weight_dtype)
+        self.peak_eff = self.peak * eff.compute
+        self.bw_eff = d.gpu.memory_bandwidth * eff.memory
+        self.bw_att = d.gpu.memory_bandwidth * eff.attention  # at full parallelism
+        self.layers = m.num_layers
+        self.kv_tok = arch.kv_bytes_per_token(m, d.kv_dtype, tp)
+        # Decode attention per context position of one sequence, at full parallelism: its KV
+        # bytes, plus a fixed time in every layer.
+        self.att_tok = self.kv_tok / self.bw_att + self.layers * eff.attention_token_s
+        self.act_tok = arch.activation_bytes_per_token(m, tp)
+        a, b = arch.decode_flops_coefficients(m)
+        self.dec_f0, self.dec_f1 = a / tp, b / tp
+        self.link = link_for(d.gpu, tp)
+        self.n_coll = 2 * m.num_layers  # after attention and after the MLP, in every layer
+        self._dense_read: float | None = None
+        if not m.is_moe:
+            self._dense_read = float(arch.decode_weight_read_bytes(m, tp, d.weight_dtype, 1.0))
+
+    def weight_read(self, batch: Array) -> Array:
+        """Weight bytes one step reads per GPU (for a MoE, it depends on the batch)."""
+        if self._dense_read is not None:
+            return np.asarray(self._dense_read)
+        return np.asarray(
+            arch.decode_weight_read_bytes(self.d.model, self.d.tp, self.d.weight_dtype, batch)
+        )
+
+    def comm_per_step(self, tokens: Array) -> Array:
+        nbytes = tokens * self.d.model.hidden_size * arch.ACT_BYTES
+        per = allreduce_time(nbytes, self.d.tp, self.link, self.d.efficiency.collective_latency_s)
+        return self.n_coll * np.asarray(per)
+
+    def overhead_per_step(self, seqs: Array) -> Array:
+        eff = self.d.efficiency
+        return eff.step_overhead_s + eff.seq_overhead_s * seqs
+
+    def eager_per_step(self) -> float:
+        """Extra time of a decode step that runs without CUDA graphs: every layer's kernels are
+        launched one by one from the CPU."""
+        return self.layers * self.d.efficiency.eager_layer_s
+
+    def eager_steps(self, S: Array, n: Array) -> Array:
+        """How many of the ``n`` decode steps after an ``S``-token prompt attend to more positions
+        than the engine's CUDA graphs cover (step j attends to S + j)."""
+        return np.clip(S + n - self.d.engine.graph_max_context, 0.0, n)
+
+    def prefill(self, b: Array, S: Array) -> PhaseTime:
+        """All ``b`` prompts of ``S`` tokens, in steps of at most ``max_batched_tokens`` tokens."""
+        d = self.d
+        tokens = b * S
+        steps = np.maximum(np.ceil(tokens / d.engine.max_batched_tokens), 1.0)
+        flops = b * np.asarray(arch.prefill_flops(d.model, S, d.flop_count)) / d.tp
+        nbytes = steps * self.weight_read(b) + tokens * (self.kv_tok + self.act_tok)
+        compute = flops / self.peak_eff
+        memory = nbytes / self.bw_eff
+        chunk = tokens / steps
+        comm = steps * self.comm_per_step(chunk)
+        overhead = steps * self.overhead_per_step(b / steps)
+        time = steps * np.maximum(compute / steps, memory / steps) + comm + overhead
+        return PhaseTime(time, compute, memory, comm, overhead, flops, nbytes)
+
+    def decode_step_lines(self, b: Array) -> tuple[Array, Array, Array, Array]:
+        """Compute and memory time of one decode step as lines in L: (c0, c1, m0, m1)."""
+        c0 = b * self.dec_f0 / self.peak_eff
+        c1 = b * self.dec_f1 / self.peak_eff
+        m0 = (self.weight_read(b) + b * self.act_tok) / self.bw_eff
+        m1 = b * self.att_tok / self.attention_share(b)
+        return c0, c1, m0, m1
+
+    def attention_share(self, b: Array) -> Array:
+        """Share of its full speed decode attention reaches with ``b`` sequences in flight: all of
+        it from ``attention_items`` sequences on, proportionally less below, but never less than
+        ``attention_floor``. The attention time of a step, b / share per position, never falls
+        as sequences are added: it grows with b, stays while the share catches up, grows again."""
+        eff = self.d.efficiency
+        if eff.attention_items <= 0:
+            return np.ones_like(np.asarray(b, dtype=np.float64))
+        return np.maximum(eff.attention_floor, np.minimum(1.0, b / eff.attention_items))
+
+    def decode(self, b: Array, S: Array, n: Array) -> PhaseTime:
+        """``n`` decode steps of ``b`` sequences; step j attends to S + j positions."""
+        c0, c1, m0, m1 = self.decode_step_lines(b)
+        total, sum_c, sum_m = sum_max_of_lines(c0, c1, m0, m1, S, n)
+        comm = n * self.comm_per_step(b)
+        overhead = n * self.overhead_per_step(b) + self.eager_steps(S, n) * self.eager_per_step()
+        mean_l = S + (n + 1) / 2.0
+        flops = n * b * (self.dec_f0 + self.dec_f1 * mean_l)
+        nbytes = n * (self.weight_read(b) + b * (self.act_tok + self.kv_tok * mean_l))
+        return PhaseTime(total + comm + overhead, sum_c, sum_m, comm, overhead, flops, nbytes)

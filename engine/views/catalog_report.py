@@ -1,0 +1,77 @@
+"""``tokentui models`` and ``tokentui gpus``: the catalog as JSON rows and as a table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.physics.arch import kv_bytes_per_token, parameter_count, weight_bytes
+from engine.physics.specs import GIB
+from engine.storage.catalog import Catalog
+
+
+def model_rows(cat: Catalog) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.id,
+            "name": m.name,
+            "params": parameter_count(m),
+            "weight_bytes": weight_bytes(m),
+            "kv_bytes_per_token": int(kv_bytes_per_token(m)),
+            "layers": m.num_layers,
+            "hidden_size": m.hidden_size,
+            "heads": m.num_attention_heads,
+            "kv_heads": m.num_key_value_heads,
+            "max_context": m.max_context,
+            "aliases": list(m.aliases),
+            "source": m.source,
+        }
+        for m in sorted(cat.models.values(), key=lambda m: parameter_count(m))
+    ]
+
+
+def model_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'id':<16} {'params':>8} {'weights':>8} {'KV/token':>9} {'layers':>6} "
+        f"{'hidden':>6} {'heads':>8} {'context':>8}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r['id']:<16} {r['params'] / 1e9:>7.2f}B {r['weight_bytes'] / 1e9:>6.1f}GB "
+            f"{r['kv_bytes_per_token'] / 1e3:>7.1f}kB {r['layers']:>6} {r['hidden_size']:>6} "
+            f"{r['heads']:>3}/{r['kv_heads']:<4} {r['max_context']:>8}"
+        )
+    return "\n".join(lines)
+
+
+def gpu_rows(cat: Catalog) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": g.id,
+            "name": g.name,
+            "memory_gib": g.memory_bytes / GIB,
+            "memory_bandwidth_gbps": g.memory_bandwidth / 1e9,
+            "peak_tflops": {p: v / 1e12 for p, v in g.peak_flops.items()},
+            "machine_balance_bf16": g.machine_balance("bf16"),
+            "interconnect": g.interconnect.kind,
+            "interconnect_gbps": g.interconnect.bandwidth / 1e9,
+            "price_per_hour": g.price_per_hour,
+            "source": g.source,
+        }
+        for g in sorted(cat.gpus.values(), key=lambda g: g.id)
+    ]
+
+
+def gpu_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'id':<15} {'memory':>7} {'GB/s':>6} {'bf16 TF':>8} {'fp8 TF':>7} {'balance':>7} "
+        f"{'link GB/s':>9} {'$/h':>5}  interconnect"
+    ]
+    for r in rows:
+        fp8 = r["peak_tflops"].get("fp8")
+        lines.append(
+            f"{r['id']:<15} {r['memory_gib']:>5.0f}GB {r['memory_bandwidth_gbps']:>6.0f} "
+            f"{r['peak_tflops'].get('bf16', 0):>8.1f} {fp8 if fp8 else '-':>7} "
+            f"{r['machine_balance_bf16']:>7.0f} {r['interconnect_gbps']:>9.0f} "
+            f"{r['price_per_hour']:>5.2f}  {r['interconnect']}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Everything the app shows for one scenario, computed in one call: the app's view model.
+
+The app keeps no numbers of its own: it asks for a :class:`Dashboard` whenever the scenario
+changes and draws it. Each part is a handful of vectorised engine calls (a few ms in all). The load
+axis (batch sizes today; concurrencies or rates for the serving kinds) comes from the run of the
+scenario's workload, never from its kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.errors import InputError
+from engine.physics.arch import (
+    decode_flops_coefficients,
+    kv_bytes_per_token,
+    parameter_count,
+    prefill_flops,
+    weight_bytes,
+)
+from engine.physics.load import LoadRun
+from engine.physics.memory import MemoryPlan, check_fits, memory_plan, min_gpus
+from engine.physics.sweeps import Boundness, ContextSweep, boundness, context_sweep
+from engine.scenario.scenario import Scenario
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Roofline:
+    peak_flops: float  # per GPU, at the compute precision (ideal)
+    bandwidth: float  # per GPU, bytes/s (ideal)
+    balance: float  # peak / bandwidth, FLOPs per byte
+    prefill_ai: float  # arithmetic intensity at the selected batch
+    decode_ai: float
+    prefill_flops_per_s: float  # achieved, per GPU, in the scenario's mode
+    decode_flops_per_s: float
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The numbers of one scenario. The summary's are computed at once; each chart's part only
+    when that chart asks for it (cached), so a change redraws the visible chart fast."""
+
+    scenario: Scenario
+    other_mode: Scenario  # the same scenario in the other mode, for comparison lines
+    plan: MemoryPlan
+    min_gpus: int | None
+    params: int
+    weight_bytes: int
+    kv_bytes_per_token: int
+    fit_error: str | None  # why not even one sequence fits, or None
+    run: LoadRun  # the scenario's mode, over its load axis
+    selected: int  # index into the load axis
+
+    @property
+    def axis(self) -> str:
+        """What the load axis counts: "batch" (or "concurrency", "rate")."""
+        return self.run.AXIS
+
+    @property
+    def loads(self) -> list[float]:
+        """The load axis."""
+        return [float(x) for x in np.asarray(self.run.load).ravel()]
+
+    @property
+    def load(self) -> float:
+        """The selected point of the load axis."""
+        return self.loads[self.selected]
+
+    @property
+    def batch(self) -> int:
+        """Requests in a decode step at the selected point, all replicas (static: the batch)."""
+        return round(float(np.asarray(self.run.batch).ravel()[self.selected]))
+
+    @cached_property
+    def other(self) -> LoadRun:
+        """The other mode's run, for comparison lines."""
+        return self.other_mode.run()
+
+    @property
+    def realistic(self) -> LoadRun:
+        return self.run if self.scenario.mode == "realistic" else self.other
+
+    @property
+    def ideal(self) -> LoadRun:
+        return self.other if self.scenario.mode == "realistic" else self.run
+
+    @cached_property
+    def context(self) -> ContextSweep:
+        """At the selected batch, in the scenario's mode."""
+        s = self.scenario
+        return context_sweep(s, self.batch, s.output_tokens, context_points(s))
+
+    @cached_property
+    def grid(self) -> Boundness:
+        gb, gc = grid_axes(self.scenario, float(np.max(self.run.batch)))
+        return boundness(self.scenario, gb, gc)
+
+    @cached_property
+    def roofline(self) -> Roofline:
+        s, main, i = self.scenario, self.run, self.selected
+        peak = s.gpu.peak(s.weight_dtype)
+        bw = s.gpu.memory_bandwidth
+        pf_time = float(main.prefill_s[i])
+        step_time = float(main.tpot_s[i])
+        tokens = float(np.ceil(self.batch / s.replicas))
+        pf_flops = tokens * float(prefill_flops(s.model, s.input_tokens, s.flop_count)) / s.tp
+        a, b = decode_flops_coefficients(s.model)
+        mean_l = s.input_tokens + s.output_tokens / 2
+        dec_flops = float(main.running_batch[i]) * (a + b * mean_l) / s.tp
+        return Roofline(
+            peak_flops=peak,
+            bandwidth=bw,
+            balance=peak / bw,
+            prefill_ai=float(main.prefill_ai[i]),
+            decode_ai=float(main.decode_ai[i]),
+            prefill_flops_per_s=pf_flops / pf_time if pf_time > 0 else 0.0,
+            decode_flops_per_s=dec_flops / step_time if step_time > 0 else 0.0,
+        )
+
+
+def context_points(s: Scenario, n: int = 24) -> Array:
+    """Prompt lengths from 128 tokens (or fewer) up to what the model's context leaves for the
+    output, spaced evenly on a log scale, always including the scenario's own."""
+    top = max(1, s.model.max_context - s.output_tokens)
+    low = min(128, top)
+    pts = np.unique(np.round(np.geomspace(low, top, n)))
+    return np.unique(np.append(pts, s.input_tokens)).astype(np.float64)
+
+
+def grid_axes(s: Scenario, largest_batch: float, n: int = 24) -> tuple[Array, Array]:
+    """Batch sizes 1 .. 4 x the largest of the run, and contexts 16 .. the model's maximum, both
+    log-spaced: the span over which prefill and decode change boundness."""
+    top_batch = max(largest_batch * 4, 64)
+    batches = np.unique(np.round(np.geomspace(1, top_batch, n)))
+    contexts = np.unique(np.round(np.geomspace(16, s.model.max_context, n)))
+    return batches.astype(np.float64), contexts.astype(np.float64)
+
+
+def build(s: Scenario, other_mode: Scenario, selected_load: float | None = None) -> Dashboard:
+    """All the app's numbers for ``s``; ``other_mode`` is ``s`` in the other mode (the comparison
+    lines); ``selected_load`` picks the summary's point of the load axis (the nearest; default:
+    the middle of those that fit)."""
+    plan = memory_plan(s, s.context_tokens)
+    try:
+        check_fits(s, s.context_tokens, plan)
+        fit_error = None
+    except InputError as exc:
+        fit_error = str(exc)
+    run = s.run()
+    loads = np.asarray(run.load, dtype=np.float64).ravel()
+    if selected_load is None:
+        fitting = [i for i, ok in enumerate(np.asarray(run.fits).ravel()) if ok]
+        selected = fitting[len(fitting) // 2] if fitting else 0
+    else:
+        selected = int(np.argmin(np.abs(np.log(loads) - np.log(max(selected_load, 1e-9)))))
+    return Dashboard(
+        scenario=s,
+        other_mode=other_mode,
+        plan=plan,
+        min_gpus=min_gpus(s, s.context_tokens),
+        params=parameter_count(s.model),
+        weight_bytes=weight_bytes(s.model, s.weight_dtype),
+        kv_bytes_per_token=int(kv_bytes_per_token(s.model, s.kv_dtype)),
+        fit_error=fit_error,
+        run=run,
+        selected=selected,
+    )

@@ -1,0 +1,94 @@
+"""Helpers for the tests: scenarios built through the one resolver (as every front-end builds
+them), the static batch of a scenario, the test data, and fixed factors for the app's pictures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.physics.deployment import Efficiency, EngineSettings
+from engine.physics.specs import GPUSpec, ModelSpec
+from engine.physics.static_batch import StaticBatchRun
+from engine.physics.static_batch import run as physics_run
+from engine.scenario import Scenario, ScenarioInput, resolve
+from engine.storage.catalog import default_catalog
+from engine.storage.profiles import default_efficiency
+
+DATA = Path(__file__).parent / "data"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+#: Fixed realistic factors for the app's pictures (snapshots), so that a refit of the built-in
+#: profile does not change them: round numbers near the fitted ones.
+SNAPSHOT_PROFILE = Efficiency(
+    compute=0.5,
+    memory=0.9,
+    attention=0.9,
+    attention_token_s=0.5e-9,
+    attention_items=20.0,
+    attention_floor=0.45,
+    step_overhead_s=1.7e-3,
+    seq_overhead_s=65e-6,
+    collective_latency_s=18e-6,
+    eager_layer_s=33e-6,
+)
+
+
+def make_scenario(
+    model: ModelSpec | str,
+    gpu: GPUSpec | str,
+    *,
+    efficiency: Efficiency | None = None,
+    engine: EngineSettings | None = None,
+    batch_sizes: tuple[int, ...] | list[int] | None = None,
+    **fields: Any,
+) -> Scenario:
+    """A scenario through the resolver: ``fields`` are :class:`ScenarioInput`'s; ``efficiency``
+    is the realistic profile to start from; ``engine`` the engine settings in full."""
+    inp = ScenarioInput(
+        model=model,
+        gpu=gpu,
+        profile=efficiency,
+        settings=asdict(engine) if engine else {},
+        batch_sizes=None if batch_sizes is None else tuple(batch_sizes),
+        **fields,
+    )
+    return resolve(inp, default_catalog(), default_efficiency())
+
+
+def run(
+    s: Scenario,
+    batch: npt.ArrayLike | None = None,
+    input_tokens: npt.ArrayLike | None = None,
+    output_tokens: npt.ArrayLike | None = None,
+) -> StaticBatchRun:
+    """The static batch of ``s``, at its own batch sizes and lengths unless others are given."""
+    sizes = s.workload.values() if batch is None else batch
+    return physics_run(
+        s,
+        np.asarray(sizes, dtype=np.float64),
+        s.input_tokens if input_tokens is None else input_tokens,
+        s.output_tokens if output_tokens is None else output_tokens,
+    )
+
+
+def app_from_args(*args: str) -> Any:
+    """The app exactly as ``tokentui ARGS`` builds it (not started)."""
+    from tui.main import app_from_argv
+
+    return app_from_argv(list(args))
+
+
+def pinned_app(**inputs: Any) -> Any:
+    """The app on ``inputs`` (ScenarioInput's fields), with the fixed factors of the snapshots in
+    place of the fitted profile: its pictures do not change when the profile is refitted."""
+    from tui.app import TokentuiApp
+    from tui.state import Draft
+
+    inp = ScenarioInput(**inputs)
+    catalog = default_catalog()
+    scenario = resolve(inp, catalog, SNAPSHOT_PROFILE)
+    return TokentuiApp(catalog, Draft.start(inp, scenario, SNAPSHOT_PROFILE), SNAPSHOT_PROFILE)

@@ -1,0 +1,139 @@
+"""Presets in the app: save the scenario (asking before replacing one), load one with a preview,
+delete or rename (confirmed); the title names the preset and marks unsaved changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import work
+from textual.widgets import TabbedContent
+
+from engine.errors import InputError
+from engine.storage.names import check_name
+from engine.storage.preset_format import CHARTS
+from engine.storage.presets import (
+    Preset,
+    delete_preset,
+    list_presets,
+    load_preset,
+    rename_preset,
+    save_preset,
+)
+from tui.dialogs import ConfirmDialog, NameDialog, PresetPicker
+from tui.panes.gpu import GPUPane
+from tui.panes.model import ModelPane
+from tui.screens.base import ScenarioScreen
+from tui.state import Draft
+
+
+class PresetFlow(ScenarioScreen):
+    def current_preset(self, name: str) -> Preset:
+        chart = self.chart if self.chart in CHARTS else "throughput"
+        description = self.preset.description if self.preset and self.preset.name == name else ""
+        return Preset(
+            name=name, scenario=self.dashboard.scenario, chart=chart, description=description
+        )
+
+    def modified(self) -> bool:
+        if self.preset is None:
+            return True
+        chart = self.chart if self.chart in CHARTS else self.preset.chart
+        return self.preset.scenario != self.dashboard.scenario or self.preset.chart != chart
+
+    def update_title(self) -> None:
+        if self.preset is None:
+            self.app.sub_title = "unsaved scenario (Ctrl+S saves it)"
+        else:
+            mark = " *" if self.modified() else ""
+            kind = " (built-in)" if self.preset.builtin else ""
+            self.app.sub_title = f"{self.preset.name}{kind}{mark}"
+
+    def load(self, preset: Preset) -> None:
+        """Show ``preset``: its scenario (a custom model or GPU joins the catalog) and chart."""
+        s = preset.scenario
+        for entry, known in ((s.model, self.catalog.models), (s.gpu, self.catalog.gpus)):
+            if known.get(entry.id) != entry:
+                if entry is s.model:
+                    self.catalog.add_model(s.model)
+                else:
+                    self.catalog.add_gpu(s.gpu)
+                self.notify(f"{entry.id}: the preset's own definition is used", timeout=4)
+        self.query_one(ModelPane).refresh_catalog()
+        self.query_one(GPUPane).refresh_catalog()
+        self.preset = preset
+        self.selected_load = None
+        draft = Draft.start(preset.input, s, self.draft.realistic)
+        applied = self.apply(draft)
+        self.sync_fields(draft)
+        if applied:
+            self.query_one(TabbedContent).active = preset.chart
+            self.notify(f"loaded preset {preset.name!r}", timeout=3)
+
+    @work(exclusive=True, group="preset")
+    async def action_save_preset(self) -> None:
+        default = "" if self.preset is None or self.preset.builtin else self.preset.name
+        name = await self.app.push_screen_wait(
+            NameDialog(
+                "Save the scenario as a preset",
+                default,
+                check_name,
+                hint="a-z, 0-9, '.', '_', '-'; saved in your config folder",
+            )
+        )
+        if not name:
+            return
+        overwrite = False
+        if any(p.name == name for p in list_presets(self.catalog)[0] if not p.builtin):
+            overwrite = await self.app.push_screen_wait(
+                ConfirmDialog(f"A preset named {name!r} exists. Replace it?", yes="Replace")
+            )
+            if not overwrite:
+                return
+        try:
+            self.preset = save_preset(self.current_preset(name), overwrite=overwrite)
+        except InputError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        self.update_title()
+        self.notify(f"saved preset {name!r} to {self.preset.path}", timeout=4)
+
+    @work(exclusive=True, group="preset")
+    async def action_load_preset(self) -> None:
+        while True:
+            presets, problems = list_presets(self.catalog)
+            current = self.preset.name if self.preset else None
+            choice = await self.app.push_screen_wait(PresetPicker(presets, problems, current))
+            if choice is None:
+                return
+            what, name = choice
+            try:
+                if what == "load":
+                    self.load(load_preset(name, self.catalog))
+                    return
+                if what == "delete":
+                    await self.delete(name)
+                elif what == "rename":
+                    await self.rename(name)
+            except InputError as exc:
+                self.notify(str(exc), title="Preset", severity="error", timeout=8)
+                return
+
+    async def delete(self, name: str) -> None:
+        question = f"Delete preset {name!r}? This cannot be undone."
+        if await self.app.push_screen_wait(ConfirmDialog(question, yes="Delete")):
+            delete_preset(name)
+            self.notify(f"deleted preset {name!r}", timeout=3)
+            if self.preset and self.preset.name == name:
+                self.preset = None
+                self.update_title()
+
+    async def rename(self, name: str) -> None:
+        new = await self.app.push_screen_wait(
+            NameDialog(f"Rename preset {name!r} to", name, check_name)
+        )
+        if new and new != name:
+            rename_preset(name, new)
+            self.notify(f"renamed {name!r} to {new!r}", timeout=3)
+            if self.preset and self.preset.name == name:
+                self.preset = replace(self.preset, name=new)
+                self.update_title()

@@ -1,0 +1,184 @@
+"""The main screen: the model, GPU and workload panes, the charts and the summary strip. It turns
+each edit into a new draft (:mod:`tui.screens.base` resolves and pushes the results down); the
+preset and measured-results flows are mixed in from :mod:`tui.flows`."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.lazy import Lazy
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+
+from engine.errors import InputError
+from engine.physics.deployment import Efficiency
+from engine.storage.catalog import Catalog
+from engine.storage.preset_format import CHARTS
+from engine.storage.presets import Preset
+from engine.storage.profiles import load_named_profile
+from tui.charts import CHART_CLASSES, CHART_TABS
+from tui.flows.measured import MeasuredFlow
+from tui.flows.presets import PresetFlow
+from tui.panes.gpu import GPUPane
+from tui.panes.measured import MeasuredPane
+from tui.panes.model import ModelPane
+from tui.panes.summary import SummaryStrip
+from tui.panes.workload import WorkloadPane
+from tui.state import Draft
+from tui.widgets import Edit, Field
+
+SCENARIO_KEYS = {"chart", "toggle_mode", "load"}
+
+
+class MainScreen(PresetFlow, MeasuredFlow):
+    """Compose the panes and the charts; turn edits into drafts; the keys of the main screen."""
+
+    AUTO_FOCUS = "#charts Tabs"  # keys 1-6, m, [ ] work at once; Tab reaches the fields
+    BINDINGS = [
+        *(
+            Binding(
+                str(n),
+                f"chart('{cid}')",
+                label,
+                id=f"chart-{cid}",
+                tooltip=f"show the {label.lower()} chart",
+                show=False,
+            )
+            for n, (cid, label) in enumerate(CHART_TABS, start=1)
+        ),
+        Binding(
+            "7",
+            "chart('measured')",
+            "Measured",
+            id="chart-measured",
+            show=False,
+            tooltip="measured points against the predictions",
+        ),
+        Binding(
+            "left_square_bracket",
+            "load(-1)",
+            "batch-",
+            id="load-prev",
+            tooltip="previous point of the load axis (batch size) in the summary",
+        ),
+        Binding(
+            "right_square_bracket",
+            "load(1)",
+            "batch+",
+            id="load-next",
+            tooltip="next point of the load axis (batch size) in the summary",
+        ),
+        Binding("m", "toggle_mode", "mode", id="toggle-mode", tooltip="realistic / ideal"),
+        Binding("ctrl+s", "save_preset", "save", id="save-preset", tooltip="save as a preset"),
+        Binding("ctrl+o", "load_preset", "presets", id="load-preset", tooltip="load a preset"),
+        Binding(
+            "ctrl+b",
+            "load_benchmark",
+            "measured",
+            id="load-benchmark",
+            tooltip="load measured results to compare",
+        ),
+        Binding(
+            "escape",
+            "leave_field",
+            "charts",
+            id="leave-field",
+            show=False,
+            tooltip="leave the field, back to the charts",
+        ),
+    ]
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        draft: Draft,
+        default_profile: Efficiency,
+        chart: str = "throughput",
+        preset: Preset | None = None,
+    ) -> None:
+        chart = chart if chart in CHARTS else "throughput"
+        super().__init__(catalog, draft, default_profile, chart, preset)
+
+    def compose(self) -> ComposeResult:
+        s = self.dashboard.scenario
+        yield Header()
+        with Horizontal(id="body"):
+            with VerticalScroll(id="sidebar"):
+                yield ModelPane(self.catalog, self.draft, s)
+                yield GPUPane(self.catalog, self.draft, s)
+                yield Lazy(
+                    WorkloadPane(self.draft, s, self.default_profile)
+                )  # below the fold: after the first frame
+            with TabbedContent(initial=self.chart, id="charts"):
+                for cid, label in CHART_TABS:
+                    with TabPane(label, id=cid):
+                        yield CHART_CLASSES[cid](id=f"chart-{cid}")
+                with TabPane("Measured", id="measured"):
+                    yield MeasuredPane()
+        yield SummaryStrip(id="summary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.push_down()
+
+    @on(Edit)
+    def _edit(self, event: Edit) -> None:
+        event.stop()
+        if event.name == "profile":  # a whole set of realistic factors at once
+            try:
+                eff = load_named_profile(str(event.value))
+            except InputError as exc:
+                self.notify(str(exc), title="Profile", severity="error", timeout=8)
+                return
+            draft = Draft(self.draft.input, eff)
+            self.apply(draft)
+            self.sync_fields(draft)
+            return
+        try:
+            draft = self.draft.with_value(event.name, event.value)
+        except InputError as exc:
+            self.notify(str(exc), title="Not applied", severity="error", timeout=6)
+            return
+        self.apply(draft)
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or "throughput"
+        if pane != self.chart and (pane in CHARTS or pane == "measured"):
+            self.chart = pane
+            self.show_chart()
+            self.update_title()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_chart(self, chart: str) -> None:
+        self.query_one(TabbedContent).active = chart
+
+    def action_toggle_mode(self) -> None:
+        self.apply(
+            self.draft.with_value(
+                "mode", "ideal" if self.draft.mode == "realistic" else "realistic"
+            )
+        )
+
+    def action_load(self, step: int) -> None:
+        loads = self.dashboard.loads
+        i = min(max(self.dashboard.selected + step, 0), len(loads) - 1)
+        self.selected_load = loads[i]
+        self.apply(self.draft)
+
+    def action_leave_field(self) -> None:
+        self.query_one(TabbedContent).query_one("Tabs").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letter and digit keys type into a focused field, so they are off there."""
+        if action in SCENARIO_KEYS and isinstance(self.focused, Input):
+            return None
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def field(self, name: str) -> Field:
+        return self.query_one(f"#field-{name}", Field)
