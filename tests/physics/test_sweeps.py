@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from support import make_scenario
 
-from engine.physics import arch
 from engine.physics.specs import GPUSpec, ModelSpec
 from engine.physics.sweeps import boundness, context_sweep
 from engine.scenario.workload import batch_ladder, format_batch_sizes, parse_batch_sizes
@@ -51,10 +50,17 @@ def test_boundary_separates_the_grid(llama8: ModelSpec, h100: GPUSpec) -> None:
 
 
 def test_decode_compute_time_is_flops_over_peak(llama8: ModelSpec, h100: GPUSpec) -> None:
+    """Llama 3.1 8B (hidden 4096, 32 layers, 32 heads, 8 KV heads of 128, MLP 14336, vocabulary
+    128256): one decode token costs 2 x its matmul parameters, the article's elementwise terms
+    (4 h + 6 q per layer), the LM head, and per attended position 4 q + 5 heads per layer."""
     s = make_scenario(llama8, h100, gpus=1, mode="ideal")
     g = boundness(s, [32], [1000])
-    a, b = arch.decode_flops_coefficients(llama8)
-    assert g.decode_compute_s[0, 0] == pytest.approx(32 * (a + b * 1000) / 989.4e12)
+    h, layers = 4096, 32
+    matmul = layers * (2 * h * h + 2 * h * 1024 + 3 * h * 14336)  # q, o; k, v; the MLP
+    a = 2 * matmul + layers * (4 * h + 6 * h) + 2 * h * 128256
+    b = layers * (4 * h + 5 * 32)
+    assert (a, b) == (15_010_627_584, 529_408)
+    assert g.decode_compute_s[0, 0] == pytest.approx(32 * (a + b * 1000) / 989.4e12, rel=1e-12)
 
 
 def test_context_sweep_kv_overtakes_weights(llama70: ModelSpec, h100: GPUSpec) -> None:
