@@ -61,6 +61,21 @@ def test_the_import_contracts_hold() -> None:
     assert "Contracts: 4 kept, 0 broken." in out.stdout
 
 
+def test_no_import_cycles() -> None:
+    """No module imports one that imports it back, however indirectly (there were six: the CLI
+    root and its subcommands, the scenario and the profiles, the app's widgets, draft and
+    workload pane)."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("engine", "tui", exclude_type_checking_imports=True)
+    cycles = sorted(
+        (m, i)
+        for m in graph.modules
+        for i in graph.find_modules_directly_imported_by(m)
+        if i in graph.modules and graph.chain_exists(importer=i, imported=m)
+    )
+    assert cycles == []
+
+
 def test_no_module_is_over_500_lines() -> None:
     sources = [*(ROOT / "engine").rglob("*.py"), *(ROOT / "tui").rglob("*.py")]
     long = {

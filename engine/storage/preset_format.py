@@ -50,13 +50,13 @@ reason. Writing gives every field, resolved, so that a saved preset loads as the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from engine.errors import InputError
-from engine.physics.deployment import IDEAL, Efficiency, EngineSettings
+from engine.physics.deployment import IDEAL
 from engine.physics.specs import GPUSpec, ModelSpec
-from engine.scenario.factors import FACTOR_BY_KEY, SETTING_BY_KEY
+from engine.scenario.factors import FACTOR_BY_KEY, FACTORS, SETTING_BY_KEY, SETTINGS
 from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import Terms
 from engine.scenario.scenario import Scenario
@@ -104,12 +104,9 @@ _OPTION_FIELDS: dict[str, tuple[type, bool]] = {
     "price_per_gpu_hour": (float, False),
     "gamma": (float, False),
 }
-_EFFICIENCY_FIELDS: dict[str, tuple[type, bool]] = {
-    f.name: (float, False) for f in fields(Efficiency)
-}
-_ENGINE_TYPES: dict[str, type] = {
-    f.name: (int if isinstance(f.default, int) else float) for f in fields(EngineSettings)
-}
+#: ``[efficiency]`` and ``[engine]``: the factor table's rows, keyed by field (SI units).
+_EFFICIENCY_FIELDS: dict[str, tuple[type, bool]] = {k.field: (float, False) for k in FACTORS}
+_ENGINE_TYPES: dict[str, type] = {k.field: int if k.integer else float for k in SETTINGS}
 _ENGINE_FIELDS: dict[str, tuple[type, bool]] = {k: (t, False) for k, t in _ENGINE_TYPES.items()}
 
 _SECTION = {
