@@ -293,7 +293,7 @@ def builtin_catalog() -> Catalog:
 
 def default_catalog(reload: bool = False) -> Catalog:
     """The built-in catalog plus the user's ``models/`` and ``gpus/`` in
-    :func:`engine.userdata.config_dir` (``$TOKENTUI_HOME`` is read at every call).
+    :func:`engine.storage.paths.config_dir` (``$TOKENTUI_HOME`` is read at every call).
 
     Loaded once per user directory; ``reload=True`` reads the files again (after one was added).
     A bad user file is listed in ``errors`` and never hides the other entries.

@@ -222,6 +222,25 @@ def test_flags_beside_a_preset_override_it(home: Path, capsys: pytest.CaptureFix
     assert sc["flop_count"] == "article" and sc["efficiency"]["compute"] == 1.0
     sc = scenario(capsys, "--preset", "llama-8b-1xh100", "--compute-efficiency", "0.3")
     assert sc["efficiency"]["compute"] == 0.3 and sc["mode"] == "realistic"
+    # the engine settings, every one of them a flag, on top of the preset's
+    sc = scenario(capsys, "--preset", "rtx-4060-local", "--block-size", "32")
+    assert (sc["engine"]["block_size"], sc["engine"]["max_batched_tokens"]) == (32, 512)
+
+
+def test_a_profile_beside_a_preset_replaces_its_factors(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was ignored before: the preset's factors stood."""
+    from engine.physics.deployment import Efficiency
+    from engine.storage.profiles import save_profile
+
+    save_profile(Efficiency(compute=0.25, memory=0.5), "slow")
+    sc = scenario(capsys, "--preset", "llama-8b-1xh100", "--profile", "slow")
+    assert (sc["efficiency"]["compute"], sc["efficiency"]["memory"]) == (0.25, 0.5)
+    sc = scenario(
+        capsys, "--preset", "llama-8b-1xh100", "--profile", "slow", "--memory-efficiency", "0.6"
+    )
+    assert (sc["efficiency"]["compute"], sc["efficiency"]["memory"]) == (0.25, 0.6)
 
 
 def test_preset_file_path_and_overrides(

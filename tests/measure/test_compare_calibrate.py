@@ -260,6 +260,9 @@ def test_profile_names_and_unknown_profiles(capsys: pytest.CaptureFixture[str]) 
         save_profile(Efficiency(), "../evil")
     with pytest.raises(InputError, match="profile name 'default' is reserved"):
         save_profile(Efficiency(), "default")
+    # one rule for every saved name (profiles took capitals before, presets did not)
+    with pytest.raises(InputError, match=r"lowercase letters .* \(e\.g\. 'h100-vllm'\)"):
+        save_profile(Efficiency(), "H100-vLLM")
     line = one_line_error(
         capsys, ["calibrate", str(DATA / "llama-bench.json"), "--save", "default"]
     )

@@ -216,6 +216,21 @@ def test_local_gpu_is_preselected_when_nvml_sees_one() -> None:
     assert detect_local_gpu(cat, fake_nvml("Tesla T4", 1)) is None
 
 
+def test_a_local_gpu_count_the_model_cannot_split_falls_back_to_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three H100s seen: TP 3 does not divide Llama 3.3 70B's 64 heads, so the app opens on one
+    of them (it exited with an error before), and on all eight when they split."""
+    import tui.detect
+
+    monkeypatch.setattr(tui.detect, "detect_local_gpu", lambda catalog: ("h100-sxm", 3))
+    draft = make_app().initial[0]
+    assert (draft.input.gpu, draft.input.gpus) == ("h100-sxm", 1)
+    monkeypatch.setattr(tui.detect, "detect_local_gpu", lambda catalog: ("h200", 8))
+    assert make_app().initial[0].input.gpus == 8
+    assert make_app("--gpu", "b200").initial[0].input.gpu == "b200"  # a choice beats the machine
+
+
 def test_command_line_opens_the_app_with_those_choices() -> None:
     app = make_app(
         "--model", "llama-3.1-8b", "--gpu", "rtx-4090", "--gpus", "2", "--input-tokens", "512"

@@ -157,6 +157,26 @@ async def test_benchmark_overlay_and_error_table() -> None:
         assert screen.query_one(MeasuredPane).query_one("DataTable").row_count == 10
 
 
+async def test_a_serving_file_is_listed_and_leaves_the_scenario() -> None:
+    """Its concurrencies are not batch sizes: the scenario on screen stays (it took them as a
+    static batch before); the file is listed as not compared, with the reason."""
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        before = a.main.dashboard.scenario
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        nim = BENCHMARKS / "nim" / "nim_llama3.1_8b_v1.8.0_1xH100_80GB.csv"
+        await type_into(pilot, a.screen.query_one(Input), str(nim))
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = a.main
+        assert screen.dashboard.scenario == before
+        assert screen.comparison is not None and "not compared yet" in (
+            screen.comparison.skipped or ""
+        )
+        assert screen.measured_points() == []
+
+
 async def test_a_broken_benchmark_file_is_a_notification(tmp_path: Path) -> None:
     bad = tmp_path / "broken.json"
     bad.write_text("{not json")
