@@ -17,6 +17,13 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         fail(f"{message} (see '{self.prog} --help')")
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
+        """``--flag=--`` reaches an option as an empty list, past its type (argparse drops the
+        '--' and then has no value): refuse it as a missing value."""
+        if action.option_strings and action.nargs is None and arg_strings in (["--"], []):
+            self.error(f"argument {'/'.join(action.option_strings)}: expected one value")
+        return super()._get_values(action, arg_strings)
+
 
 def fail(message: str) -> NoReturn:
     print(f"{PROG}: error: {message}", file=sys.stderr)

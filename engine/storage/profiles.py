@@ -101,17 +101,25 @@ def profile_path(name_or_path: str) -> Path:
     looks_like_path = "/" in name_or_path or os.sep in name_or_path
     if looks_like_path or name_or_path.endswith(".toml"):
         path = Path(name_or_path).expanduser()
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise InputError(f"{str(path)[:80]}: cannot be read ({exc.strerror})") from None
+        if not found:
             raise InputError(f"{path}: no such profile file", field="profile")
         return path
     if name_or_path == "default":
         return default_profile_path()
     saved = profiles_dir() / f"{name_or_path}.toml"
-    if saved.is_file():
-        return saved
+    try:
+        if saved.is_file():
+            return saved
+    except OSError:  # a name no file can have (too long): not a saved profile
+        pass
     names = ", ".join(["default", *saved_profiles()])
+    shown = name_or_path if len(name_or_path) <= 80 else name_or_path[:40] + "..."
     raise InputError(
-        f"unknown profile {name_or_path!r} (accepted: {names}, or the path of a .toml file; "
+        f"unknown profile {shown!r} (accepted: {names}, or the path of a .toml file; "
         f"saved profiles live in {profiles_dir()})",
         field="profile",
     )

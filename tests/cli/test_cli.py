@@ -115,3 +115,43 @@ def test_version_and_help() -> None:
     assert version.returncode == 0 and version.stdout.startswith("tokentui ")
     helptext = cli("--help")
     assert helptext.returncode == 0 and "estimate" in helptext.stdout
+
+
+def _options(command: str) -> list[str]:
+    from engine.cli.main import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sorted(
+        o
+        for a in sub.choices[command]._actions  # type: ignore[attr-defined]
+        for o in a.option_strings
+        if o.startswith("--") and a.nargs is None and o != "--help"
+    )
+
+
+@pytest.mark.parametrize("option", _options("estimate"))
+def test_an_option_given_no_value_is_one_line(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--step-overhead-ms=--`` reached the code as an empty list (a TypeError traceback)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", f"{option}=--"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"tokentui: error: argument {option}: expected one value"), err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "value", ["9" * 5000, "a/" * 3000, "x" * 300 + ".toml"], ids=["digits", "deep", "long"]
+)
+@pytest.mark.parametrize("option", ["--profile", "--preset"])
+def test_names_no_file_can_have_are_one_line(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", option, value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("tokentui: error: "), err[:300]
