@@ -174,7 +174,7 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
             yield Static("", id="preview")
             if self.problems:
                 shown = "\n".join(f"skipped {p}" for p in self.problems[:4])
-                yield Static(shown, id="problems")
+                yield Static(Text(shown), id="problems")  # file text: never read as markup
 
     def _options(self, text: str) -> list[Option]:
         words = text.lower().split()

@@ -46,6 +46,9 @@ AUTO_FIELDS = ("tp", "price_per_gpu_hour")
 class Draft:
     input: ScenarioInput
     realistic: Efficiency  # the realistic factors, kept while the app shows ideal mode
+    #: where the realistic factors come from: "default" (the built-in profile), a saved
+    #: profile's name or path, or "custom" (given one by one: flags, a preset, the fields)
+    profile: str = "default"
 
     @classmethod
     def start(cls, inp: ScenarioInput, scenario: Scenario, default: Efficiency) -> Draft:
@@ -56,7 +59,8 @@ class Draft:
             scenario.efficiency if scenario.mode == "realistic" else (inp.profile or default)
         )
         plain = replace(inp, profile=None, profile_name=None, factors={})
-        return cls(_by_id(plain), realistic)
+        label = inp.profile_name or ("custom" if inp.factors else "default")
+        return cls(_by_id(plain), realistic, label)
 
     @property
     def mode(self) -> str:
@@ -68,7 +72,10 @@ class Draft:
         if name in FACTOR_BY_KEY:
             knob = FACTOR_BY_KEY[name]
             si = knob.check(knob.to_si(value), APP_TERMS(name))
-            return replace(self, realistic=replace(self.realistic, **{knob.field: si}))
+            if si == getattr(self.realistic, knob.field):
+                return self
+            realistic = replace(self.realistic, **{knob.field: si})
+            return replace(self, realistic=realistic, profile="custom")
         if name in SETTING_BY_KEY:
             settings = {**self.input.settings, name: value}
             return replace(self, input=replace(self.input, settings=settings))

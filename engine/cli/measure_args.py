@@ -9,6 +9,7 @@ from engine.cli import scenario_args
 from engine.cli.base import number
 from engine.measure.file_scenario import FileOverrides, resolve_model
 from engine.measure.points import Measurement
+from engine.physics.deployment import EngineSettings
 from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES
 from engine.scenario.factors import FACTOR_BY_SHORT, FACTORS, SETTING_BY_KEY
 from engine.scenario.inputs import ScenarioInput
@@ -88,7 +89,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
             knob.flag,
             type=number(knob.flag, integer=knob.integer),
             default=None,
-            help=f"{knob.help} (engine setting)",
+            help=f"{knob.help} (engine setting; default {getattr(EngineSettings(), knob.field):g})",
         )
 
 

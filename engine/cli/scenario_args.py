@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from engine.cli.base import number
 from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS
-from engine.physics.deployment import MODES
+from engine.physics.deployment import MODES, EngineSettings
 from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES
 from engine.scenario.factors import FACTORS, SETTINGS, Knob
 from engine.scenario.inputs import ScenarioInput
@@ -44,6 +44,10 @@ def _knob_arg(p: argparse.ArgumentParser, knob: Knob, what: str) -> None:
     )
 
 
+def _setting_default(knob: Knob) -> str:
+    return f"engine setting; default {getattr(EngineSettings(), knob.field):g}"
+
+
 def add_args(p: argparse.ArgumentParser) -> None:
     """The options that define a scenario (every one defaults to None: "not given")."""
     p.add_argument(
@@ -52,8 +56,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
         help="start from a preset: a name (see 'tokentui presets') or a .toml file; "
         "the options given beside it override it",
     )
-    p.add_argument("--model", default=None, help=f"model id (default {DEFAULT_MODEL})")
-    p.add_argument("--gpu", default=None, help=f"GPU id (default {DEFAULT_GPU})")
+    p.add_argument(
+        "--model", default=None, help=f"model id (see 'tokentui models'; default {DEFAULT_MODEL})"
+    )
+    p.add_argument(
+        "--gpu", default=None, help=f"GPU id (see 'tokentui gpus'; default {DEFAULT_GPU})"
+    )
     gpus, tokens = number("--gpus", integer=True), number("token count", integer=True)
     p.add_argument(
         "--gpus", type=gpus, default=None, help=f"number of GPUs (default {DEFAULT_GPUS})"
@@ -108,7 +116,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
         help="realistic factors from a profile saved by 'tokentui calibrate' (or a .toml file)",
     )
     for knob in SETTINGS:
-        _knob_arg(p, knob, "engine setting")
+        _knob_arg(p, knob, _setting_default(knob))
     for knob in FACTORS:
         _knob_arg(p, knob, "realistic factor; default: the profile's")
 

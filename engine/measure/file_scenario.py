@@ -31,8 +31,18 @@ _FILE_WORDS = {
     "input_tokens": "a point's input tokens",
     "output_tokens": "a point's output tokens",
 }
-#: The values of a file's scenario come from flags or from the file: name them in words.
-FILE_TERMS = Terms(lambda key: _FILE_WORDS.get(key) or CLI_TERMS(key))
+
+
+def file_terms(sources: dict[str, str]) -> Terms:
+    """A file's scenario is made of flags and of what the file records: a value from a flag is
+    named by the flag, one from the file in words."""
+
+    def name(key: str) -> str:
+        if sources.get(key) == "flag":
+            return CLI_TERMS(key)
+        return _FILE_WORDS.get(key) or CLI_TERMS(key)
+
+    return Terms(name)
 
 
 @dataclass(frozen=True)
@@ -197,7 +207,7 @@ def resolve_scenario(
         settings=settings,
     )
     try:
-        s = resolve(inp, catalog, base.efficiency, FILE_TERMS)
+        s = resolve(inp, catalog, base.efficiency, file_terms(sources))
         check_fits(s, s.context_tokens)
     except InputError as exc:
         raise InputError(f"{meas.path}: {exc}", field=exc.field) from None

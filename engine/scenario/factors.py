@@ -50,16 +50,17 @@ class Knob:
         """The field's value in the shown unit."""
         return float(si_value) * self.scale
 
-    def accepted(self, si_units: bool = False) -> str:
+    def accepted(self, si_units: bool = False, kind: bool = False) -> str:
+        """What is accepted, in words; ``kind`` says what kind of number (for a value that is
+        not one)."""
         scale = self.scale if si_units else 1.0
         low, high = self.low / scale, self.high / scale
         unit = self.si_unit if si_units else self.unit
         unit = f" ({unit})" if unit else ""
         if self.low_open:
             return f"in ({_num(low)}, {_num(high)}]{unit}"
-        if self.integer:
-            return f"a whole number from {low:,.0f} to {high:,.0f}{unit}"
-        return f"from {_num(low)} to {_num(high)}{unit}"
+        noun = ("a whole number " if self.integer else "a number ") if kind else ""
+        return f"{noun}from {_num(low)} to {_num(high)}{unit}"
 
     @property
     def si_unit(self) -> str:
@@ -83,7 +84,8 @@ class Knob:
             or not math.isfinite(value)
             or (self.integer and not float(value).is_integer())
         ):
-            raise InputError(f"{term} must be {accepted}, got {value!r}", field=self.key)
+            kind = self.accepted(si_units, kind=True)
+            raise InputError(f"{term} must be {kind}, got {value!r}", field=self.key)
         shown = self.shown(value)
         low_ok = shown > self.low if self.low_open else shown >= self.low
         if not (low_ok and shown <= self.high * (1 + 1e-12)):

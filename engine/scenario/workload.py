@@ -71,7 +71,7 @@ def batch_ladder(top: int) -> tuple[int, ...]:
     return (*out, top)
 
 
-def parse_batch_sizes(text: str, term: str = "--batch") -> tuple[int, ...]:
+def parse_batch_sizes(text: str, term: str = "batch sizes") -> tuple[int, ...]:
     """'1,2,8' as a list, or a maximum '512' ('max:512' too) as :func:`batch_ladder`.
     Refused with an :class:`InputError` that says what is accepted."""
     text = text.strip()
@@ -99,14 +99,16 @@ def check_batch_sizes(values: object, term: str, shown: str | None = None) -> tu
         raise InputError(
             f"{term} must be whole numbers, e.g. 1,2,4,8, got {values!r}", field="batch_sizes"
         )
-    if min(values) < 1 or max(values) > MAX_BATCH:
-        got = shown if shown is not None else ", ".join(map(str, values))
+    bad = next((b for b in values if not 1 <= b <= MAX_BATCH), None)
+    if bad is not None:
         raise InputError(
-            f"batch sizes must be from 1 to {MAX_BATCH:,}, got {got!r}", field="batch_sizes"
+            f"{term} must be from 1 to {MAX_BATCH:,}, got {bad:,}"
+            + (f" (in {shown!r})" if shown is not None and shown != str(bad) else ""),
+            field="batch_sizes",
         )
     out = tuple(sorted(set(values)))
     if len(out) > MAX_POINTS:
-        raise InputError(f"at most {MAX_POINTS} batch sizes", field="batch_sizes")
+        raise InputError(f"{term}: at most {MAX_POINTS} batch sizes", field="batch_sizes")
     return out
 
 

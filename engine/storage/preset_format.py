@@ -88,6 +88,7 @@ _TOP_FIELDS: dict[str, tuple[type, bool]] = {
     "efficiency": (dict, False),
     "engine": (dict, False),
 }
+_V1_TOP_FIELDS = {("serving" if k == "engine" else k): v for k, v in _TOP_FIELDS.items()}
 _HARDWARE_FIELDS: dict[str, tuple[type, bool]] = {"gpus": (int, True), "tp": (int, False)}
 _WORKLOAD_COMMON: dict[str, tuple[type, bool]] = {
     "kind": (str, False),
@@ -153,12 +154,9 @@ class PresetData:
 
 
 def migrate_v1(data: Mapping[str, Any], where: str = "preset") -> dict[str, Any]:
-    """A schema-1 preset as schema 2: ``[serving]`` becomes ``[engine]``, the workload's kind is
-    the static batch, and an ideal-mode file's ``[efficiency]`` of ideal values is dropped."""
-    if "engine" in data:
-        raise InputError(
-            f"{where}: unknown field 'engine' (schema 1 calls the engine settings [serving])"
-        )
+    """A schema-1 preset (its fields checked) as schema 2: ``[serving]`` becomes ``[engine]``,
+    the workload's kind is the static batch, and an ideal-mode file's ``[efficiency]`` of ideal
+    values is dropped (tokentui wrote them); other factors beside ideal mode are refused."""
     out = dict(data)
     if "serving" in out:
         out["engine"] = out.pop("serving")
@@ -169,6 +167,12 @@ def migrate_v1(data: Mapping[str, Any], where: str = "preset") -> dict[str, Any]
         ideal = asdict(IDEAL)
         if all(k in ideal and v == ideal[k] for k, v in eff.items()):
             out.pop("efficiency")
+        else:
+            raise InputError(
+                f"{where}: [efficiency] sets realistic factors, but [options] mode is 'ideal' "
+                "(the roofline, which has none; schema 1 applied them to it anyway): set "
+                'mode = "realistic" to use them, or remove [efficiency]'
+            )
     return out
 
 
@@ -209,6 +213,7 @@ def read_preset(data: Mapping[str, Any], where: str, catalog: Catalog) -> Preset
             f"({SCHEMA}); update tokentui to open it"
         )
     if schema != SCHEMA:  # 1, or not yet known to be valid: read the older layout
+        check_fields(data, _V1_TOP_FIELDS, where)  # its own fields, named as it names them
         data = migrate_v1(data, where)
         terms = PRESET_V1_TERMS
     d = check_fields(data, _TOP_FIELDS, where)

@@ -92,8 +92,11 @@ def check_profile_name(name: str) -> str:
 
 
 def saved_profiles() -> list[str]:
+    """The names of the saved profiles (not the reserved ones: they name something else)."""
     folder = profiles_dir()
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.toml") if p.stem not in RESERVED_NAMES)
 
 
 def profile_path(name_or_path: str) -> Path:
@@ -108,9 +111,16 @@ def profile_path(name_or_path: str) -> Path:
         if not found:
             raise InputError(f"{path}: no such profile file", field="profile")
         return path
-    if name_or_path == "default":
-        return default_profile_path()
     saved = profiles_dir() / f"{name_or_path}.toml"
+    if name_or_path in RESERVED_NAMES:
+        if saved.is_file():  # saved before the name was reserved: it would be ignored silently
+            raise InputError(
+                f"{saved}: a saved profile named {name_or_path!r}, which is now always the "
+                f"built-in profile; rename the file (e.g. to {name_or_path}-1.toml) to use it "
+                f"as --profile {name_or_path}-1, or delete it to use the built-in one",
+                field="profile",
+            )
+        return default_profile_path()
     try:
         if saved.is_file():
             return saved

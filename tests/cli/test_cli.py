@@ -83,8 +83,8 @@ def test_table_output() -> None:
         (["--memory-utilization", "1.5"], "--memory-utilization must be in (0, 1]"),
         (["--step-overhead-ms", "-1"], "--step-overhead-ms must be from 0 to 1,000 (ms), got -1"),
         (["--compute-efficiency", "2"], "--compute-efficiency must be in (0, 1] (of peak), got 2"),
-        (["--max-num-seqs", "0"], "--max-num-seqs must be a whole number from 1 to 10,000,000"),
-        (["--block-size", "0"], "--block-size must be a whole number from 1"),
+        (["--max-num-seqs", "0"], "--max-num-seqs must be from 1 to 10,000,000"),
+        (["--block-size", "0"], "--block-size must be from 1"),
         (
             ["--mode", "ideal", "--step-overhead-ms", "1"],
             "--step-overhead-ms is a realistic factor; it does not apply in ideal mode",

@@ -184,7 +184,7 @@ def test_unmodelled_quantisation_asks_for_weight_dtype(
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--gpus", "0"], "number of GPUs must be from 1"),
+        (["--gpus", "0"], "--gpus must be from 1 to 4,096, got 0"),
         (["--gpus", "4", "--tp", "3"], "4 GPUs cannot be split into tensor-parallel groups of 3"),
         (["--gpu", "tpu"], "unknown GPU 'tpu'"),
         (["--gpus-for", "llama-3.1-8b"], "invalid --gpus-for 'llama-3.1-8b': give MODEL=N"),
@@ -247,6 +247,22 @@ def test_calibrate_saves_a_profile_estimate_uses(
     assert main(["estimate", "--json", "--batch", "1", "--profile", "h100-vllm"]) == 0
     sc = json.loads(capsys.readouterr().out)["scenario"]
     assert sc["efficiency"]["compute"] == pytest.approx(eff.compute)
+
+
+def test_a_profile_saved_as_default_before_the_name_was_reserved(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    """tokentui once let ``calibrate --save default`` shadow the built-in profile: such a file is
+    now said so, by name, rather than silently ignored."""
+    (home / "profiles").mkdir(parents=True)
+    text = (DATA.parent.parent / "presets" / "calibration" / "default.toml").read_text()
+    (home / "profiles" / "default.toml").write_text(text)
+    line = one_line_error(capsys, ["estimate", "--profile", "default"])
+    assert "profiles/default.toml: a saved profile named 'default'" in line and "rename" in line
+    assert main(["estimate", "--json"]) == 0  # without --profile: the built-in, as before
+    capsys.readouterr()
+    line = one_line_error(capsys, ["estimate", "--profile", "nope"])
+    assert "(accepted: default, or the path" in line  # listed once
 
 
 def test_profile_names_and_unknown_profiles(capsys: pytest.CaptureFixture[str]) -> None:

@@ -128,9 +128,9 @@ BAD = [
     (
         {"settings": {"max_num_seqs": 0}},
         "max_num_seqs",
-        "--max-num-seqs must be a whole number from 1 to 10,000,000 (sequences), got 0",
-        "[engine]: field 'max_num_seqs' must be a whole number from 1 to 10,000,000 (sequences)",
-        "max seqs must be a whole number from 1 to 10,000,000 (sequences), got 0",
+        "--max-num-seqs must be from 1 to 10,000,000 (sequences), got 0",
+        "[engine]: field 'max_num_seqs' must be from 1 to 10,000,000 (sequences)",
+        "max seqs must be from 1 to 10,000,000 (sequences), got 0",
     ),
     (
         {"gamma": -1.0},
@@ -149,9 +149,9 @@ BAD = [
     (
         {"batch_sizes": (0, 8)},
         "batch_sizes",
-        "batch sizes must be from 1 to 1,000,000",
-        "batch sizes must be from 1 to 1,000,000",
-        "batch sizes must be from 1 to 1,000,000",
+        "--batch must be from 1 to 1,000,000, got 0",
+        "[workload]: field 'batch_sizes' must be from 1 to 1,000,000, got 0",
+        "batches must be from 1 to 1,000,000, got 0",
     ),
     (
         {"kv_dtype": "int2"},
@@ -300,6 +300,6 @@ def test_a_load_axis_of_up_to_1024_points() -> None:
     """One limit for every front-end (the command line allowed 64 and the rest any number)."""
     many = tuple(range(1, 1025))
     assert resolve(ScenarioInput(batch_sizes=many), CAT, PROFILE).workload.values()[-1] == 1024
-    with pytest.raises(InputError, match="at most 1024 batch sizes") as err:
+    with pytest.raises(InputError, match="--batch: at most 1024 batch sizes") as err:
         resolve(ScenarioInput(batch_sizes=(*many, 2000)), CAT, PROFILE)
     assert err.value.field == "batch_sizes"

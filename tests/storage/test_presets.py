@@ -346,6 +346,11 @@ def test_factors_in_ideal_mode_are_refused_not_dropped(home: Path) -> None:
     path.write_text(
         "schema = 1\n" + SPARSE + '[efficiency]\ncompute = 0.5\n[options]\nmode = "ideal"\n'
     )
+    with pytest.raises(InputError, match=r"\[efficiency\] sets realistic factors, but .* 'ideal'"):
+        load_preset(str(path))
+    path.write_text(
+        "schema = 2\n" + SPARSE + '[efficiency]\ncompute = 0.5\n[options]\nmode = "ideal"\n'
+    )
     with pytest.raises(InputError, match=r"\[efficiency\]: field 'compute' is a realistic factor"):
         load_preset(str(path))
     written = tomli_w.dumps({"efficiency": asdict(IDEAL), "options": {"mode": "ideal"}})
@@ -462,7 +467,7 @@ BAD_FILES = [
     (
         edit("block_size = 16", "block_size = 0"),
         "[serving]: field 'block_size'",
-        "must be a whole number from 1 to 10,000,000 (tokens), got 0",
+        "must be from 1 to 10,000,000 (tokens), got 0",
     ),
     (
         edit("block_size = 16", "block_size = 1.5"),

@@ -264,7 +264,7 @@ async def test_every_option_takes_effect_in_the_app(tmp_path) -> None:  # type: 
     [
         (["--gpus", "3"], "does not divide"),
         (["--profile", "no-such-profile"], "unknown profile 'no-such-profile'"),
-        (["--max-num-seqs", "0"], "--max-num-seqs must be a whole number from 1"),
+        (["--max-num-seqs", "0"], "--max-num-seqs must be from 1"),
         (["--compute-efficiency", "2"], "--compute-efficiency must be in (0, 1]"),
         (["--mode", "ideal", "--profile", "default"], "does not apply in ideal mode"),
         (["--preset", "nope"], "unknown preset 'nope'"),

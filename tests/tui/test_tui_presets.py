@@ -204,10 +204,35 @@ async def test_a_saved_profile_sets_the_realistic_factors() -> None:
         await pilot.pause()
         pane = a.main.query_one(WorkloadPane)
         choice = pane.query_one("#profile", Choice)
-        assert [v for v, _ in choice.options] == ["default", "slow-box"]
+        assert [v for v, _ in choice.options] == ["default", "slow-box", "custom"]
         choice.focus()
         await pilot.press("right")
         await pilot.pause()
         eff = a.main.dashboard.scenario.efficiency
         assert (eff.compute, eff.memory) == (0.31, 0.7)
         assert a.main.field("compute_efficiency").input.value == "0.31"
+        # an edited factor makes them custom, and the choice says so
+        field = a.main.field("compute_efficiency").input
+        field.focus()
+        field.value = ""
+        await pilot.press(*"0.4")
+        await pilot.pause()
+        assert a.main.dashboard.scenario.efficiency.compute == 0.4
+        assert choice.value == "custom" and a.main.draft.profile == "custom"
+
+
+async def test_the_profile_given_on_the_command_line_is_named_in_the_app() -> None:
+    """``tokentui --profile NAME`` uses its factors and says so (it showed 'default')."""
+    from engine.physics.deployment import Efficiency
+    from engine.storage.profiles import save_profile
+    from tui.panes.workload import WorkloadPane
+    from tui.widgets import Choice
+
+    save_profile(Efficiency(compute=0.31, memory=0.7), "slow-box")
+    a = app_from_args("--profile", "slow-box")
+    async with a.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        assert a.main.dashboard.scenario.efficiency.compute == 0.31
+        assert a.main.query_one(WorkloadPane).query_one("#profile", Choice).value == "slow-box"
+    b = app_from_args("--compute-efficiency", "0.6")
+    assert b.initial[0].profile == "custom"

@@ -79,11 +79,14 @@ class WorkloadPane(Vertical):
         )
         yield Static("realistic factors", classes="subtitle")
         profiles = [("default", "default (fitted)"), *((p, p) for p in saved_profiles())]
+        profiles.append(("custom", "custom factors"))  # given one by one, or edited below
+        if d.profile not in dict(profiles):  # a file given by its path
+            profiles.append((d.profile, d.profile))
         yield Choice(
             "profile",
             "profile",
             profiles,
-            "default",
+            d.profile,
             id="profile",
             tooltip="a calibration profile: the built-in fit, or one saved by 'tokentui calibrate'",
         )
@@ -101,9 +104,10 @@ class WorkloadPane(Vertical):
         yield Static(f"defaults, fitted to vLLM runs: {shown}", classes="defaults")
 
     def show(self, draft: Draft, d: Dashboard) -> None:
-        """Reflect a draft that changed elsewhere (mode key, preset)."""
+        """Reflect a draft that changed elsewhere (mode key, preset, an edited factor)."""
         self.draft = draft
         self.query_one("#mode", Choice).show(draft.mode)
+        self.query_one("#profile", Choice).show(draft.profile)
         ideal = draft.mode == "ideal"
         for knob in FACTORS:
             field = self.query_one(f"#field-{knob.key}", Field)

@@ -4,6 +4,8 @@ preset and measured-results flows are mixed in from :mod:`tui.flows`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -126,12 +128,15 @@ class MainScreen(PresetFlow, MeasuredFlow):
     def _edit(self, event: Edit) -> None:
         event.stop()
         if event.name == "profile":  # a whole set of realistic factors at once
+            if event.value == "custom":  # the factors as they are now
+                self.draft = replace(self.draft, profile="custom")
+                return
             try:
                 eff = load_named_profile(str(event.value))
             except InputError as exc:
                 self.notify(str(exc), title="Profile", severity="error", timeout=8)
                 return
-            draft = Draft(self.draft.input, eff)
+            draft = Draft(self.draft.input, eff, str(event.value))
             self.apply(draft)
             self.sync_fields(draft)
             return
