@@ -48,11 +48,12 @@ def make_scenario(
 ) -> Scenario:
     """A scenario through the resolver: ``fields`` are :class:`ScenarioInput`'s; ``efficiency``
     is the realistic profile to start from; ``engine`` the engine settings in full."""
+    settings = {**(asdict(engine) if engine else {}), **fields.pop("settings", {})}
     inp = ScenarioInput(
         model=model,
         gpu=gpu,
         profile=efficiency,
-        settings=asdict(engine) if engine else {},
+        settings=settings,
         batch_sizes=None if batch_sizes is None else tuple(batch_sizes),
         **fields,
     )

@@ -55,3 +55,19 @@ def number(what: str, integer: bool = False) -> Callable[[str], float]:
 
     parse.__name__ = what  # argparse names the type in its messages
     return parse
+
+
+_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
+def switch(what: str) -> Callable[[str], bool]:
+    """An argparse type: on or off (true/false, yes/no, 1/0), else a one-line error."""
+
+    def parse(text: str) -> bool:
+        word = text.strip().lower()
+        if word in _ON or word in _OFF:
+            return word in _ON
+        raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: give on or off")
+
+    parse.__name__ = what
+    return parse

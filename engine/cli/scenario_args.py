@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from engine.cli.base import number
+from engine.cli.base import number, switch
 from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS
 from engine.physics.deployment import MODES, EngineSettings
@@ -35,6 +35,15 @@ def _batch_list(text: str) -> tuple[int, ...]:
 
 
 def _knob_arg(p: argparse.ArgumentParser, knob: Knob, what: str) -> None:
+    if knob.boolean:
+        p.add_argument(
+            knob.flag,
+            type=switch(knob.flag),
+            default=None,
+            metavar="on|off",
+            help=f"{knob.help} ({what})",
+        )
+        return
     p.add_argument(
         knob.flag,
         type=number(knob.flag, integer=knob.integer),
@@ -45,7 +54,9 @@ def _knob_arg(p: argparse.ArgumentParser, knob: Knob, what: str) -> None:
 
 
 def _setting_default(knob: Knob) -> str:
-    return f"engine setting; default {getattr(EngineSettings(), knob.field):g}"
+    value = getattr(EngineSettings(), knob.field)
+    shown = ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
+    return f"engine setting; default {shown}"
 
 
 def add_args(p: argparse.ArgumentParser) -> None:

@@ -30,6 +30,7 @@ TIME_FIELDS = (
     "seq_overhead_s",
     "collective_latency_s",
     "eager_layer_s",
+    "request_overhead_s",
 )
 
 
@@ -47,8 +48,12 @@ class Efficiency:
     to every forward step: a fixed part (kernel launches, scheduling), a part per running sequence
     (sampling, output processing on the CPU), a latency per all-reduce on top of the link's own hop
     latency, and ``eager_layer_s`` per layer in decode steps longer than the engine captures in
-    CUDA graphs (``EngineSettings.graph_max_context``), whose kernels are launched one by one. The
-    ideal model is ``Efficiency()``: the roofline itself.
+    CUDA graphs (``EngineSettings.graph_max_context`` and ``graph_max_tokens``), whose kernels
+    are launched one by one. Serving adds two: ``request_overhead_s`` before a request's first
+    token (the HTTP front end, tokenisation, admission), and ``lockstep``, how far closed-loop
+    requests of fixed lengths stay in the cohorts they started in (0: arrivals spread evenly; 1:
+    each cohort is prefilled as a staircase, every round), which sets their time to first token.
+    The ideal model is ``Efficiency()``: the roofline itself.
 
     What each factor is called where people meet it (flags, preset and profile keys, the app's
     fields, the fit) is :data:`engine.scenario.factors.FACTORS`.
@@ -64,12 +69,16 @@ class Efficiency:
     seq_overhead_s: float = 0.0
     collective_latency_s: float = 0.0
     eager_layer_s: float = 0.0
+    request_overhead_s: float = 0.0
+    lockstep: float = 0.0
 
     def __post_init__(self) -> None:
         for name in FRACTION_FIELDS:
             value = getattr(self, name)
             if not (_real(value) and 0 < value <= 1):
                 raise InputError(f"{name} efficiency must be in (0, 1], got {value!r}")
+        if not (_real(self.lockstep) and 0 <= self.lockstep <= 1):
+            raise InputError(f"lockstep must be in [0, 1], got {self.lockstep!r}")
         if not (_real(self.attention_items) and 0 <= self.attention_items < 1e7):
             raise InputError(f"attention_items must be 0 or more, got {self.attention_items!r}")
         for name in TIME_FIELDS:
@@ -100,13 +109,17 @@ class EngineSettings:
     block_size: int = 16  # paged KV cache block, in tokens
     runtime_reserve_gib: float = 1.0  # CUDA context, cuBLAS/NCCL workspaces, CUDA graphs
     graph_max_context: int = 8192  # vLLM --max-seq-len-to-capture: longer decode steps run eagerly
+    graph_max_tokens: int = MAX_TOKENS  # tokens per step CUDA graphs cover (vLLM V1: 512)
+    chunked_prefill: bool = False  # prompts in chunks sharing steps with decode (else their own)
+    kv_reserve: float = 0.5  # share of a request's output whose KV is reserved when it is admitted
 
     def __post_init__(self) -> None:
         if not (_real(self.memory_utilization) and 0 < self.memory_utilization <= 1):
             raise InputError(
                 f"memory utilisation must be in (0, 1], got {self.memory_utilization!r}"
             )
-        for name in ("max_num_seqs", "max_batched_tokens", "block_size", "graph_max_context"):
+        names = ("max_num_seqs", "max_batched_tokens", "block_size", "graph_max_context")
+        for name in (*names, "graph_max_tokens"):
             value = getattr(self, name)
             if (
                 not isinstance(value, int)
@@ -118,6 +131,10 @@ class EngineSettings:
             raise InputError(
                 f"runtime reserve must be 0 or more GiB, got {self.runtime_reserve_gib!r}"
             )
+        if not isinstance(self.chunked_prefill, bool):
+            raise InputError(f"chunked_prefill must be true or false, got {self.chunked_prefill!r}")
+        if not (_real(self.kv_reserve) and 0 <= self.kv_reserve <= 1):
+            raise InputError(f"kv_reserve must be in [0, 1], got {self.kv_reserve!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

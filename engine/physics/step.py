@@ -157,3 +157,47 @@ class StepCost:
         flops = n * b * (self.dec_f0 + self.dec_f1 * mean_l)
         nbytes = n * (self.weight_read(b) + b * (self.act_tok + self.kv_tok * mean_l))
         return PhaseTime(total + comm + overhead, sum_c, sum_m, comm, overhead, flops, nbytes)
+
+    def prefill_flops(self, tokens: Array) -> Array:
+        """FLOPs per GPU to prefill one prompt of ``tokens`` tokens (the deployment's count)."""
+        flops: Array = np.asarray(arch.prefill_flops(self.d.model, tokens, self.d.flop_count))
+        return flops / self.d.tp
+
+    def mixed(
+        self,
+        decode: Array,
+        context_sum: Array,
+        prefill_tokens: Array,
+        prefill_flops: Array,
+        prompts: Array,
+        eager: Array,
+    ) -> StepTime:
+        """One forward step of continuous batching: ``decode`` sequences each make a token
+        (attending to ``context_sum`` positions in all), and ``prefill_tokens`` tokens of
+        ``prompts`` prompts are prefilled (``prefill_flops`` per GPU, their attention included).
+
+        The linear layers run once over all tokens, so the weights are read once; decode attention
+        is the decode step's own kernel; the all-reduces carry every token; the overheads are per
+        step and per sequence or prompt, and ``eager`` (a share of steps, 0 to 1) runs without
+        CUDA graphs. With no prefill it is exactly the decode step of
+        :meth:`decode_step_lines`; with no decode, one step of :meth:`prefill`."""
+        tokens = decode + prefill_tokens
+        compute = (decode * self.dec_f0 + context_sum * self.dec_f1 + prefill_flops) / self.peak_eff
+        streams = self.weight_read(tokens) + tokens * self.act_tok + prefill_tokens * self.kv_tok
+        attention = context_sum * self.att_tok / self.attention_share(decode)
+        memory = streams / self.bw_eff + attention
+        comm = self.comm_per_step(tokens)
+        overhead = self.overhead_per_step(decode + prompts) + eager * self.eager_per_step()
+        time = np.maximum(compute, memory) + comm + overhead
+        return StepTime(time, compute, memory, comm, overhead)
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """One step's wall time and its parts (arrays, seconds)."""
+
+    time: Array
+    compute: Array  # FLOPs at the effective peak
+    memory: Array  # bytes at the effective bandwidth, and decode attention
+    comm: Array
+    overhead: Array

@@ -36,6 +36,7 @@ class Knob:
     label: str  # the app's field label (at most 11 characters)
     help: str  # one sentence: flag help, the app's tooltip
     integer: bool = False
+    boolean: bool = False  # on or off (low and high unused)
     low_open: bool = False  # (low, high] rather than [low, high]
     # The fit (realistic factors only):
     short: str = ""  # the name ``calibrate --factors`` takes
@@ -53,6 +54,8 @@ class Knob:
     def accepted(self, si_units: bool = False, kind: bool = False) -> str:
         """What is accepted, in words; ``kind`` says what kind of number (for a value that is
         not one)."""
+        if self.boolean:
+            return "on or off (true or false)"
         scale = self.scale if si_units else 1.0
         low, high = self.low / scale, self.high / scale
         unit = self.si_unit if si_units else self.unit
@@ -69,7 +72,7 @@ class Knob:
 
     def to_si(self, shown: float) -> float:
         """A value in the shown unit (a flag, a field of the app) in the field's SI unit."""
-        return shown if self.integer else float(shown) / self.scale
+        return shown if self.integer or self.boolean else float(shown) / self.scale
 
     def check(self, value: object, term: str | None = None, si_units: bool = False) -> float | int:
         """``value`` (in the field's SI unit) if it is accepted, else :class:`InputError` saying
@@ -78,6 +81,10 @@ class Knob:
         label; default: the flag)."""
         term = term or self.flag
         accepted = self.accepted(si_units)
+        if self.boolean:
+            if not isinstance(value, bool):
+                raise InputError(f"{term} must be {accepted}, got {value!r}", field=self.key)
+            return value
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -232,6 +239,31 @@ FACTORS: tuple[Knob, ...] = (
         fit_scale=1e-5,
         hint="needs decodes both below and beyond the CUDA-graph context",
     ),
+    Knob(
+        "request_overhead_s",
+        "request_overhead_ms",
+        "ms",
+        1e3,
+        0.0,
+        10_000.0,
+        "request ms",
+        "time before a request's first token beyond its prefill (HTTP, tokenisation), ms",
+        short="request_overhead",
+        fit_scale=1e-2,
+        hint="needs measured times to first token (serving runs)",
+    ),
+    Knob(
+        "lockstep",
+        "lockstep",
+        "of the cohort bound",
+        1.0,
+        0.0,
+        1.0,
+        "lockstep",
+        "how far closed-loop requests of fixed lengths stay in cohorts (0: spread out)",
+        short="lockstep",
+        hint="needs times to first token of closed-loop runs at several concurrencies",
+    ),
 )
 
 #: Which undetermined factor a fit holds first (short names): weight streaming has a good prior
@@ -246,6 +278,8 @@ HOLD_ORDER: tuple[str, ...] = (
     "attention_token",
     "eager_layer",
     "seq_overhead",
+    "lockstep",
+    "request_overhead",
     "collective_latency",
     "step_overhead",
     "compute",
@@ -317,6 +351,38 @@ SETTINGS: tuple[Knob, ...] = (
         "graph ctx",
         "longest context decoded in CUDA graphs (vLLM --max-seq-len-to-capture)",
         integer=True,
+    ),
+    Knob(
+        "graph_max_tokens",
+        "graph_max_tokens",
+        "tokens",
+        1.0,
+        1,
+        MAX_TOKENS,
+        "graph tok",
+        "most tokens in a step that CUDA graphs cover (vLLM V1: 512); larger steps run eagerly",
+        integer=True,
+    ),
+    Knob(
+        "chunked_prefill",
+        "chunked_prefill",
+        "",
+        1.0,
+        0,
+        1,
+        "chunked",
+        "prompts prefilled in chunks that share steps with decode (off: steps of their own)",
+        boolean=True,
+    ),
+    Knob(
+        "kv_reserve",
+        "kv_reserve",
+        "of the output",
+        1.0,
+        0.0,
+        1.0,
+        "kv reserve",
+        "share of a request's output whose KV cache is reserved when it is admitted",
     ),
 )
 

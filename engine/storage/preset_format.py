@@ -107,7 +107,9 @@ _OPTION_FIELDS: dict[str, tuple[type, bool]] = {
 }
 #: ``[efficiency]`` and ``[engine]``: the factor table's rows, keyed by field (SI units).
 _EFFICIENCY_FIELDS: dict[str, tuple[type, bool]] = {k.field: (float, False) for k in FACTORS}
-_ENGINE_TYPES: dict[str, type] = {k.field: int if k.integer else float for k in SETTINGS}
+_ENGINE_TYPES: dict[str, type] = {
+    k.field: bool if k.boolean else int if k.integer else float for k in SETTINGS
+}
 _ENGINE_FIELDS: dict[str, tuple[type, bool]] = {k: (t, False) for k, t in _ENGINE_TYPES.items()}
 
 _SECTION = {

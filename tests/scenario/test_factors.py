@@ -32,6 +32,10 @@ def test_one_row_per_field_in_the_fields_order() -> None:
 
 @pytest.mark.parametrize("knob", [*FACTORS, *SETTINGS], ids=lambda k: k.key)
 def test_every_row_is_a_flag_of_estimate(knob: Knob) -> None:
+    if knob.boolean:
+        args = build_parser().parse_args(["estimate", knob.flag, "on"])
+        assert input_from_args(args).settings == {knob.field: True}
+        return
     shown = 8 if knob.integer else knob.high / 2
     args = build_parser().parse_args(["estimate", knob.flag, str(shown)])
     inp = input_from_args(args)

@@ -66,7 +66,11 @@ def test_saved_files_are_schema_2_with_the_workload_kind(home: Path) -> None:
         "block_size",
         "runtime_reserve_gib",
         "graph_max_context",
+        "graph_max_tokens",
+        "chunked_prefill",
+        "kv_reserve",
     }
+    assert data["engine"]["chunked_prefill"] is False  # a TOML boolean
     assert data["efficiency"]["compute"] == real.efficiency.compute
     ideal = make_scenario("llama-3.1-8b", "h100-sxm", gpus=1, mode="ideal")
     data = tomllib.loads(preset_to_toml(Preset(name="y", scenario=ideal)))

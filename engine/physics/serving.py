@@ -1,0 +1,409 @@
+"""Continuous batching under load: closed loop, Poisson arrivals, offline.
+
+Each load picks the running batch B on the steady-state curve of :mod:`engine.physics.steady`
+(step prices, walls) and adds the queueing that curve does not see.
+
+**Loads.** Closed loop, C users (:func:`closed_loop`): below the wall, C = B + X(B) TTFT(B)
+(Little's law), inverted on a grid of B; past it B stays at the wall and TTFT = C / X - (n - 1) tau
+exactly. Poisson arrivals at rate lambda (:func:`poisson`): B solves X(B) = lambda; a rate at or
+above the capacity X(B_max) has no steady state and is reported unstable, with the estimate for a
+run of N requests. Offline, N requests queued at t = 0 (:func:`offline`): the engine fills B to its
+wall; without chunked prefill, fixed lengths make that exactly the static batch's waves (the
+static batch of today is this case).
+
+**Time to first token**, the weakest number of every such model: the request's own prefill (its
+chunks, or its prefill step) after the residual of the step in progress, plus the front end
+(``request_overhead_s``); for a rate, the wait of an M/D/1 queue for the token budget (fixed
+lengths) and, near the wall, of an Erlang-C queue for a decode slot; for a closed loop, a blend
+(``lockstep``) of that and of the cohort bound, in which C requests that arrived together are
+prefilled as a staircase. ``step by step`` (:mod:`engine.physics.simulate`) is the reference these
+formulas are checked against.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.physics.cost import cost_per_million
+from engine.physics.deployment import Deployment
+from engine.physics.memory import MemoryPlan, memory_plan
+from engine.physics.static_batch import run as static_run
+from engine.physics.steady import LOWEST, Curve, curve
+from engine.physics.step import StepCost
+
+Array = npt.NDArray[np.float64]
+KNEE = 0.1  # d ln X / d ln B below which a load is compute-bound
+DEFAULT_REQUESTS = 1000  # a finite run's length when none is given (vLLM bench's default)
+
+
+# ---------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class ServingRun:
+    """A load on a deployment, one entry per point of its axis (system-wide unless said)."""
+
+    LOAD: ClassVar[str] = "serving"
+    AXIS: ClassVar[str] = "load"
+
+    deployment: Deployment
+    plan: MemoryPlan
+    load: Array  # the axis: concurrency, rate (requests/s) or requests queued
+    running_batch: Array  # mean sequences in a decode step, per replica
+    batch: Array  # the same, all replicas
+    binding_wall: npt.NDArray[np.str_]  # sequences, kv, token_budget, compute or none
+    stable: npt.NDArray[np.bool_]
+    fits: npt.NDArray[np.bool_]
+    ttft_s: Array
+    ttft_p50_s: Array
+    ttft_p99_s: Array
+    itl_s: Array
+    itl_p99_s: Array
+    tpot_s: Array
+    e2e_s: Array
+    output_tokens_per_s: Array
+    requests_per_s: Array
+    output_tokens_per_s_per_gpu: Array
+    per_user_tokens_per_s: Array  # 1 / TPOT: the speed a user sees once tokens flow
+    per_request_tokens_per_s: Array  # output tokens / the request's own latency
+    cost_per_1m_input_usd: Array
+    cost_per_1m_output_usd: Array
+    prefill_s: Array  # a request's own prefill
+    prefill_bound: npt.NDArray[np.str_]
+    decode_bound: npt.NDArray[np.str_]
+    prefill_ai: Array
+    decode_ai: Array
+    comm_share: Array  # of a decode step
+    step_compute_s: Array
+    step_weights_s: Array
+    step_kv_s: Array
+    step_act_s: Array
+    step_comm_s: Array
+    step_overhead_s: Array
+    wall: float  # the load at which the running batch reaches its wall (axis units)
+
+    @property
+    def total_tokens_per_s(self) -> Array:
+        """Output tokens/s of the whole deployment (the static batch's name for it)."""
+        return self.output_tokens_per_s
+
+    @property
+    def running(self) -> Array:
+        return self.running_batch
+
+
+@dataclass(frozen=True)
+class ConcurrencyRun(ServingRun):
+    LOAD: ClassVar[str] = "concurrency"
+    AXIS: ClassVar[str] = "concurrency"
+
+
+@dataclass(frozen=True)
+class RateRun(ServingRun):
+    LOAD: ClassVar[str] = "rate"
+    AXIS: ClassVar[str] = "rate"
+
+
+@dataclass(frozen=True)
+class OfflineRun(ServingRun):
+    LOAD: ClassVar[str] = "offline"
+    AXIS: ClassVar[str] = "requests"
+
+
+# ------------------------------------------------------------------------------------ loads
+
+
+def _knee(c: Curve) -> Array:
+    """d ln X / d ln B along the grid: where it falls under :data:`KNEE`, more load does not buy
+    throughput (compute-bound)."""
+    if len(c.B) < 2:
+        return np.ones_like(c.B)
+    slope: Array = np.gradient(np.log(c.X), np.log(c.B))
+    return slope
+
+
+def _erlang_c(servers: float, offered: Array) -> Array:
+    """Probability that an arrival waits, M/M/c with ``servers`` slots and ``offered`` load
+    (the mean number busy); 1 at and beyond full load. By the stable recursion on the Erlang-B
+    formula, vectorised over ``offered``."""
+    c = max(int(servers), 1)
+    a = np.asarray(offered, dtype=np.float64)
+    b = np.ones_like(a)
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    rho = a / c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait = np.where(rho < 1.0, b / (1.0 - rho * (1.0 - b)), 1.0)
+    out: Array = np.clip(wait, 0.0, 1.0)
+    return out
+
+
+def _queue_quantile(mean_wait: Array, busy: Array, p: float) -> Array:
+    """The p-quantile of a wait with P(wait > 0) = ``busy`` and an exponential tail of mean
+    ``mean_wait`` (as M/G/1 waits are)."""
+    busy = np.clip(busy, 1e-12, 1.0)
+    tail = mean_wait / busy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(1.0 - p >= busy, 0.0, tail * np.log(busy / (1.0 - p)))
+    out: Array = np.maximum(q, 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class _Point:
+    """What the loads decide at each point: the running batch and the time to first token."""
+
+    b: Array  # running batch per replica
+    ttft: Array
+    ttft_p50: Array
+    ttft_p99: Array
+    stable: npt.NDArray[np.bool_]
+    X: Array  # requests/s per replica actually served
+    at_wall: npt.NDArray[np.bool_]
+    tpot: Array | None = None  # None: the steady state's at the running batch
+
+
+def _assemble(
+    kind: type[ServingRun], d: Deployment, c: Curve, load: Array, p: _Point, wall: float
+) -> ServingRun:
+    plan = memory_plan(d, int(c.S + c.n))
+    cost = StepCost(d)
+    running = p.b
+    b = np.maximum(p.b, 1.0)  # a step has at least one sequence
+    tau = c.at(c.tau, running) if p.tpot is None else p.tpot
+    tau_d = c.at(c.decode.time, running)
+    tau_p = c.at(c.prefill.time, running)
+    share = c.at(c.share, running)
+    if c.chunked:
+        itl_p99 = np.where(share >= 0.01, tau_p, tau_d)
+    else:
+        itl_p99 = np.where(share >= 0.01, tau_d + tau_p, tau_d)
+    steps = max(c.n - 1.0, 0.0)
+    e2e = p.ttft + steps * tau
+    replicas = d.replicas
+    X = p.X * replicas
+    out_tps = X * c.n
+    cost_in, cost_out = cost_per_million(1.0, X, c.S, c.n, d.price_per_second, d.gamma)
+    knee = c.at(_knee(c), running)
+    wall_name = np.where(
+        p.at_wall, c.walls.binding, np.where(knee < KNEE, "compute", "none")
+    ).astype(np.str_)
+    # one decode step at the mean context, split by resource, as the static batch reports it
+    L = c.S + c.n / 2.0
+    c0, c1, m0, m1 = cost.decode_step_lines(b)
+    compute = c0 + c1 * L
+    weights = cost.weight_read(b) / cost.bw_eff
+    kv = m1 * L
+    act = b * cost.act_tok / cost.bw_eff
+    comm = cost.comm_per_step(b)
+    step_flops = b * (cost.dec_f0 + cost.dec_f1 * L)
+    step_bytes = cost.weight_read(b) + b * (cost.act_tok + cost.kv_tok * L)
+    pf_flops = float(cost.prefill_flops(np.asarray(c.S)))
+    pf_bytes = float(cost.weight_read(np.asarray(c.S))) + c.S * (cost.kv_tok + cost.act_tok)
+    pf_compute = pf_flops / cost.peak_eff
+    pf_memory = pf_bytes / cost.bw_eff
+    shape = np.shape(load)
+    full = np.ones(shape)
+    return kind(
+        deployment=d,
+        plan=plan,
+        load=np.asarray(load, dtype=np.float64),
+        running_batch=running * full,
+        batch=running * replicas * full,
+        binding_wall=wall_name,
+        stable=p.stable,
+        fits=p.stable & (c.walls.limit >= 1),
+        ttft_s=p.ttft,
+        ttft_p50_s=p.ttft_p50,
+        ttft_p99_s=p.ttft_p99,
+        itl_s=tau,
+        itl_p99_s=itl_p99,
+        tpot_s=tau,
+        e2e_s=e2e,
+        output_tokens_per_s=out_tps,
+        requests_per_s=X,
+        output_tokens_per_s_per_gpu=out_tps / d.gpus,
+        per_user_tokens_per_s=1.0 / tau,
+        per_request_tokens_per_s=c.n / e2e,
+        cost_per_1m_input_usd=cost_in,
+        cost_per_1m_output_usd=cost_out,
+        prefill_s=c.at(c.own_prefill, running),
+        prefill_bound=np.full(shape, "compute" if pf_compute >= pf_memory else "memory"),
+        decode_bound=np.where(compute >= m0 + m1 * L, "compute", "memory").astype(np.str_),
+        prefill_ai=np.full(shape, pf_flops / pf_bytes),
+        decode_ai=step_flops / step_bytes,
+        comm_share=comm / tau,
+        step_compute_s=compute,
+        step_weights_s=weights,
+        step_kv_s=kv,
+        step_act_s=act,
+        step_comm_s=comm,
+        step_overhead_s=cost.overhead_per_step(b) + tau_d * 0.0,
+        wall=wall,
+    )
+
+
+def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array, Array]:
+    """The lockstep regime of a closed loop: requests of fixed lengths that arrived together
+    (``users``, or the most that run at once; the rest wait a round) stay together.
+
+    Without chunked prefill every round is a staircase: the cohort's prompts fill K prefill-only
+    steps, the decode waits for them, then all decode. With it, the cohort splits into K groups
+    that each fill one step's budget and stay that many steps apart: a round is n steps, K of them
+    carrying a group's prompts beside the others' decode. Returns (requests/s, mean time to first
+    token, TPOT, the last prompt's wait), per replica."""
+    cost = StepCost(d)
+    T = float(d.engine.max_batched_tokens)
+    m = np.minimum(users, c.B[-1])
+    per_token = float(cost.prefill_flops(np.asarray(c.S))) / c.S
+    steps = max(c.n - 1.0, 0.0)
+    decode = c.at(c.decode.time, m)
+    zero = np.zeros_like(m)
+    if c.chunked:
+        room = np.maximum(T - m, min(c.S, T))
+        K = np.minimum(np.ceil(m * c.S / room), np.maximum(m, 1.0))
+        group = m / K
+        tokens = np.minimum(group * c.S, room)
+        running = m - group
+        context = running * (c.S + c.n / 2.0)
+        step = cost.mixed(running, context, tokens, tokens * per_token, group, zero).time
+        own = np.ceil(group * c.S / room) * step
+        cycle = np.minimum(K, c.n) * step + np.maximum(c.n - K, 0.0) * decode
+        first, last = own, own
+    else:
+        K = np.ceil(m * c.S / T)
+        tokens = m * c.S / K
+        stair = cost.mixed(zero, zero, tokens, tokens * per_token, m / K, zero).time
+        cycle = K * stair + steps * decode
+        first, last = (K + 1.0) / 2.0 * stair, K * stair
+    X = m / cycle
+    tpot = (cycle - first) / max(steps, 1.0)
+    ttft = users / X - steps * tpot  # Little's law, a waiting round included
+    return X, ttft, tpot, last + (users - m) / X
+
+
+def closed_loop(d: Deployment, S: float, n: float, concurrency: npt.ArrayLike) -> ConcurrencyRun:
+    """C users, each sending its next request when the last one ends (no think time), as a blend
+    (``lockstep``) of two regimes: arrivals spread out (Little's law on the steady state,
+    C = B + X(B) TTFT(B), inverted on the grid; past the wall B stays there and the queue is in
+    TTFT), and the lockstep cohort of :func:`_cohort`."""
+    C = np.asarray(concurrency, dtype=np.float64)
+    c = curve(d, S, n)
+    per = C / d.replicas  # users per replica
+    front, phi = d.efficiency.request_overhead_s, d.efficiency.lockstep
+    steps = max(n - 1.0, 0.0)
+    # spread out: a user's next request arrives as a step ends and is prefilled in its chunks
+    users = np.maximum.accumulate(c.B + c.X * c.own_prefill)
+    top = float(users[-1])
+    below = per <= top
+    b = np.where(below, np.interp(per, users, c.B, left=LOWEST), c.B[-1])
+    tpot_s = c.at(c.tau, b)
+    ttft_s = np.where(below, c.at(c.own_prefill, b), per / float(c.X[-1]) - steps * tpot_s)
+    X_s = per / (ttft_s + steps * tpot_s)  # Little's law, exactly
+    # lockstep
+    X_c, ttft_c, _, last_c = _cohort(d, c, per)
+    # blend the rounds' times
+    X = per / ((1.0 - phi) * per / X_s + phi * per / X_c)
+    ttft = front + (1.0 - phi) * ttft_s + phi * ttft_c
+    tpot = (per / X - (ttft - front)) / max(steps, 1.0) if steps else tpot_s
+    lo = c.at(c.tau, b) + c.at(c.own_prefill, b)
+    p99 = front + np.maximum((1.0 - phi) * np.maximum(ttft_s, lo) + phi * last_c, ttft - front)
+    wall = (1.0 - phi) * top + phi * float(c.B[-1])
+    point = _Point(
+        X * steps * tpot, ttft, ttft, p99, np.ones_like(C, dtype=bool), X, per > wall, tpot
+    )
+    run = _assemble(ConcurrencyRun, d, c, C, point, wall * d.replicas)
+    assert isinstance(run, ConcurrencyRun)
+    return run
+
+
+def poisson(
+    d: Deployment, S: float, n: float, rate: npt.ArrayLike, num_requests: int = DEFAULT_REQUESTS
+) -> RateRun:
+    """Requests arriving at random (Poisson) at ``rate`` per second; ``inf``: all at once (a run
+    of ``num_requests``). A rate at or above the capacity has no steady state: it is reported
+    unstable, with what a run of ``num_requests`` requests would see."""
+    lam = np.asarray(rate, dtype=np.float64)
+    c = curve(d, S, n)
+    per = lam / d.replicas
+    front = d.efficiency.request_overhead_s
+    steps = max(n - 1.0, 0.0)
+    capacity = float(c.X[-1])
+    X_grid = np.maximum.accumulate(c.X)
+    stable = per < capacity * (1.0 - 1e-9)
+    b = np.where(stable, np.interp(per, X_grid, c.B, left=LOWEST), c.B[-1])
+    tau = c.at(c.tau, b)
+    own = c.at(c.own_prefill, b)
+    # the prompts queue for the token budget: M/D/1 (fixed lengths), utilisation rho
+    T = float(d.engine.max_batched_tokens)
+    room = np.maximum(T - b, 1.0) if c.chunked else np.full_like(b, T)
+    busy = np.clip(per * own * np.minimum(1.0, c.S / room), 0.0, 0.999999)
+    w_prefill = busy * own / (2.0 * (1.0 - busy))
+    # near the wall, arrivals wait for a decode slot: Erlang C over the wall's slots
+    slots = c.walls.limit
+    offered = np.minimum(b, slots * (1.0 - 1e-9))
+    waits = _erlang_c(slots, offered)
+    service = steps * tau + own
+    w_slot = waits * service / np.maximum(slots - offered, 1e-9)
+    residual = tau / 2.0
+    # a finite run of N requests near capacity queues about sqrt(N) of them, not forever
+    N = float(num_requests) / d.replicas
+    cap = math.sqrt(N) / capacity
+    wait = np.minimum(w_prefill + w_slot, cap)
+    busy_any = np.clip(np.maximum(busy, waits), 1e-12, 1.0)
+    ttft = front + residual + own + wait
+    p50 = front + residual + own + np.minimum(_queue_quantile(wait, busy_any, 0.5), cap)
+    p99 = front + 2 * residual + own + np.minimum(_queue_quantile(wait, busy_any, 0.99), 3 * cap)
+    # above capacity: the queue grows at (rate - capacity) for the run's N requests
+    with np.errstate(divide="ignore"):
+        growth = np.maximum(1.0 / capacity - np.where(np.isfinite(per), 1.0 / per, 0.0), 0.0)
+    late = front + residual + own + cap + (N - 1.0) / 2.0 * growth
+    ttft = np.where(stable, ttft, late)
+    p50 = np.where(stable, p50, late)
+    p99 = np.where(stable, p99, front + 2 * residual + own + 3 * cap + 0.99 * (N - 1.0) * growth)
+    X = np.where(stable, per, capacity)
+    point = _Point(b, ttft, p50, p99, stable, X, ~stable)
+    run = _assemble(RateRun, d, c, lam, point, capacity * d.replicas)
+    assert isinstance(run, RateRun)
+    return run
+
+
+def offline(d: Deployment, S: float, n: float, num_requests: npt.ArrayLike) -> OfflineRun:
+    """``num_requests`` requests queued at t = 0: the engine fills its running batch to the wall
+    (maximum throughput). Up to the wall they are one cohort, prefilled then decoded together:
+    the static batch. Beyond it, an engine that prefills whole prompts in steps of their own
+    runs them in waves, exactly the static batch's (fixed lengths end a wave together); one with
+    chunked prefill refills each slot as it frees, so after the first cohort requests flow at the
+    steady state's capacity."""
+    N = np.asarray(num_requests, dtype=np.float64)
+    c = curve(d, S, n)
+    per = np.maximum(np.ceil(N / d.replicas), 1.0)
+    top = float(c.B[-1])
+    static = static_run(d, N, S, n)
+    cohort = static_run(d, np.full_like(N, top * d.replicas), S, n)
+    capacity = float(c.X[-1])
+    front = d.efficiency.request_overhead_s
+    steps = max(n - 1.0, 0.0)
+    flow = c.chunked & (per > top)
+    fill = cohort.prefill_s  # the first cohort's staircase
+    makespan = np.where(flow, fill + per / capacity, static.e2e_s)
+    X = N / d.replicas / makespan
+    later = np.maximum(per - top, 0.0)
+    # later requests wait for a slot: admitted at fill + k / capacity, k = 1 .. later
+    ttft_flow = (top * cohort.ttft_s + later * (fill + later / (2.0 * capacity))) / per
+    ttft = front + np.where(flow, ttft_flow, static.ttft_s)
+    p99 = front + np.where(
+        flow, fill + 0.99 * later / capacity, static.e2e_s - steps * static.tpot_s
+    )
+    b = np.minimum(per, top)
+    tpot = np.where(flow, float(c.tau[-1]), static.tpot_s)
+    stable = np.ones_like(N, dtype=bool)
+    point = _Point(b, ttft, ttft, np.maximum(p99, ttft), stable, X, per >= top, tpot)
+    run = _assemble(OfflineRun, d, c, N, point, math.inf)
+    assert isinstance(run, OfflineRun)
+    return run
