@@ -42,13 +42,17 @@ def make_scenario(
     gpu: GPUSpec | str,
     *,
     efficiency: Efficiency | None = None,
-    engine: EngineSettings | None = None,
+    engine_settings: EngineSettings | None = None,
     batch_sizes: tuple[int, ...] | list[int] | None = None,
     **fields: Any,
 ) -> Scenario:
     """A scenario through the resolver: ``fields`` are :class:`ScenarioInput`'s; ``efficiency``
-    is the realistic profile to start from; ``engine`` the engine settings in full."""
-    settings = {**(asdict(engine) if engine else {}), **fields.pop("settings", {})}
+    is the realistic profile to start from; ``engine_settings`` the engine settings in full
+    (``engine`` is the engine profile's name)."""
+    settings = {
+        **(asdict(engine_settings) if engine_settings else {}),
+        **fields.pop("settings", {}),
+    }
     inp = ScenarioInput(
         model=model,
         gpu=gpu,

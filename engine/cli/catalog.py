@@ -11,7 +11,14 @@ from engine.cli.base import warn
 from engine.physics.arch import kv_bytes_per_token, parameter_count
 from engine.storage.catalog import default_catalog
 from engine.storage.hfconfig import FAMILIES, import_hf_config
-from engine.views.catalog_report import gpu_rows, gpu_table, model_rows, model_table
+from engine.views.catalog_report import (
+    engine_rows,
+    engine_table,
+    gpu_rows,
+    gpu_table,
+    model_rows,
+    model_table,
+)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -27,6 +34,15 @@ def cmd_gpus(args: argparse.Namespace) -> int:
     cat = default_catalog()
     rows = gpu_rows(cat)
     print(json.dumps(rows, indent=2) if args.json else gpu_table(rows))
+    if not args.json:
+        warn(cat.errors)
+    return 0
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    cat = default_catalog()
+    rows = engine_rows(cat)
+    print(json.dumps(rows, indent=2) if args.json else engine_table(rows))
     if not args.json:
         warn(cat.errors)
     return 0
@@ -62,3 +78,9 @@ def register(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     gpus = sub.add_parser("gpus", help="list the GPUs in the catalog")
     gpus.add_argument("--json", action="store_true")
     gpus.set_defaults(func=cmd_gpus)
+
+    engines = sub.add_parser(
+        "engines", help="list the serving engines: their scheduler settings and factors"
+    )
+    engines.add_argument("--json", action="store_true")
+    engines.set_defaults(func=cmd_engines)

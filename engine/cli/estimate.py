@@ -9,7 +9,7 @@ from typing import Any
 from engine.cli import scenario_args
 from engine.physics.memory import check_fits
 from engine.storage.catalog import default_catalog
-from engine.views.report import estimate_dict, estimate_table
+from engine.views.report import estimate_dict, estimate_table, jsonable
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
@@ -17,7 +17,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     check_fits(s, s.context_tokens)
     result = s.run()
     if args.json:
-        print(json.dumps(estimate_dict(s, result), indent=2))
+        print(json.dumps(jsonable(estimate_dict(s, result)), indent=2, allow_nan=False))
     else:
         print(estimate_table(s, result))
     return 0

@@ -1,4 +1,4 @@
-"""The headless command line: ``tokentui estimate | models | gpus | presets | compare |
+"""The headless command line: ``tokentui estimate | models | gpus | engines | presets | compare |
 calibrate``; with no command, the parsed scenario options go to the app (``launch_app``).
 
 Bad input never shows a traceback: one line on stderr that says what is wrong and what is
@@ -17,7 +17,7 @@ from engine.cli.base import PROG, ArgumentParser, fail
 from engine.errors import InputError
 
 #: The headless commands; any other command line opens the app.
-COMMANDS = ("estimate", "models", "gpus", "presets", "compare", "calibrate")
+COMMANDS = ("estimate", "models", "gpus", "engines", "presets", "compare", "calibrate")
 
 
 def build_parser(commands: bool = True) -> ArgumentParser:

@@ -21,7 +21,12 @@ from engine.scenario.factors import FACTORS, SETTINGS, Knob
 from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import DEFAULT_GAMMA, DEFAULT_GPU, DEFAULT_GPUS, DEFAULT_MODEL, resolve
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import parse_batch_sizes
+from engine.scenario.workload import (
+    DEFAULT_REQUESTS,
+    parse_batch_sizes,
+    parse_counts,
+    parse_rates,
+)
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset, load_preset
 from engine.storage.profiles import default_efficiency, load_named_profile
@@ -29,9 +34,34 @@ from engine.storage.profiles import default_efficiency, load_named_profile
 
 def _batch_list(text: str) -> tuple[int, ...]:
     try:
-        return parse_batch_sizes(text)
+        return parse_batch_sizes(text, "--batch")
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _concurrency_list(text: str) -> tuple[int, ...]:
+    try:
+        return parse_batch_sizes(text, "--concurrency", key="concurrency")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rate_list(text: str) -> tuple[float, ...]:
+    try:
+        return parse_rates(text, "--rate")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _request_counts(text: str) -> tuple[int, ...]:
+    try:
+        return parse_counts(text, "--num-requests", "num_requests")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+#: The options that pick the load kind, and the kind each picks.
+LOAD_FLAGS = {"batch": "static", "concurrency": "concurrency", "rate": "rate", "offline": "offline"}
 
 
 def _knob_arg(p: argparse.ArgumentParser, knob: Knob, what: str) -> None:
@@ -56,7 +86,7 @@ def _knob_arg(p: argparse.ArgumentParser, knob: Knob, what: str) -> None:
 def _setting_default(knob: Knob) -> str:
     value = getattr(EngineSettings(), knob.field)
     shown = ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
-    return f"engine setting; default {shown}"
+    return f"engine setting; vllm-v0's: {shown}"
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -89,9 +119,44 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "--batch",
         type=_batch_list,
         default=None,
-        help="batch sizes: a list 1,2,4 or a maximum 512 (powers of two up to it; default 512)",
+        help="a static batch (the article's benchmark) of these sizes: a list 1,2,4 or a maximum "
+        "512 (powers of two up to it; default 512)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=_concurrency_list,
+        default=None,
+        help="a closed loop of C users, each sending its next request when its last ends: a "
+        "list 1,8,32 or a maximum 256 (powers of two up to it)",
+    )
+    p.add_argument(
+        "--rate",
+        type=_rate_list,
+        default=None,
+        help="Poisson arrivals at these rates, requests/s: 2,4,8,inf (inf: all at once)",
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="every request queued at t = 0, the engine picks its batch (maximum throughput)",
+    )
+    p.add_argument(
+        "--num-requests",
+        type=_request_counts,
+        default=None,
+        metavar="N",
+        help=f"requests in a finite run: one for --rate, one or a list for --offline "
+        f"(default {DEFAULT_REQUESTS:,})",
     )
     p.add_argument("--mode", choices=MODES, default=None, help="default realistic")
+    p.add_argument(
+        "--engine",
+        default=None,
+        metavar="NAME",
+        help="the serving engine: its scheduler settings and fitted factors (see 'tokentui "
+        "engines'; default vllm-v0, the engine the article measured)",
+    )
     p.add_argument(
         "--price-per-gpu-hour",
         type=number("price"),
@@ -143,6 +208,13 @@ def input_from_args(args: argparse.Namespace) -> ScenarioInput:
         return getattr(args, name, None)
 
     profile = given("profile")
+    kinds = [flag for flag in LOAD_FLAGS if given(flag) is not None]
+    if len(kinds) > 1:
+        raise InputError(
+            f"give one load per call: {' and '.join('--' + k for k in kinds)} are two "
+            f"(accepted: --batch, --concurrency, --rate or --offline)",
+            field="load",
+        )
     factors = {
         k.field: k.to_si(v)  # type: ignore[arg-type]
         for k in FACTORS
@@ -156,8 +228,13 @@ def input_from_args(args: argparse.Namespace) -> ScenarioInput:
         tp=given("tp"),  # type: ignore[arg-type]
         input_tokens=given("input_tokens"),  # type: ignore[arg-type]
         output_tokens=given("output_tokens"),  # type: ignore[arg-type]
+        load=LOAD_FLAGS[kinds[0]] if kinds else None,
         batch_sizes=given("batch"),  # type: ignore[arg-type]
+        concurrency=given("concurrency"),  # type: ignore[arg-type]
+        rates=given("rate"),  # type: ignore[arg-type]
+        num_requests=given("num_requests"),  # type: ignore[arg-type]
         mode=given("mode"),  # type: ignore[arg-type]
+        engine=given("engine"),  # type: ignore[arg-type]
         flop_count=given("flop_count"),  # type: ignore[arg-type]
         weight_dtype=given("weight_dtype"),  # type: ignore[arg-type]
         kv_dtype=given("kv_dtype"),  # type: ignore[arg-type]

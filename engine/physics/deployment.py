@@ -112,6 +112,7 @@ class EngineSettings:
     graph_max_tokens: int = MAX_TOKENS  # tokens per step CUDA graphs cover (vLLM V1: 512)
     chunked_prefill: bool = False  # prompts in chunks sharing steps with decode (else their own)
     kv_reserve: float = 0.5  # share of a request's output whose KV is reserved when it is admitted
+    kv_of_free: bool = False  # memory_utilization is of what the weights leave (TensorRT-LLM)
 
     def __post_init__(self) -> None:
         if not (_real(self.memory_utilization) and 0 < self.memory_utilization <= 1):
@@ -131,8 +132,9 @@ class EngineSettings:
             raise InputError(
                 f"runtime reserve must be 0 or more GiB, got {self.runtime_reserve_gib!r}"
             )
-        if not isinstance(self.chunked_prefill, bool):
-            raise InputError(f"chunked_prefill must be true or false, got {self.chunked_prefill!r}")
+        for flag in ("chunked_prefill", "kv_of_free"):
+            if not isinstance(getattr(self, flag), bool):
+                raise InputError(f"{flag} must be true or false, got {getattr(self, flag)!r}")
         if not (_real(self.kv_reserve) and 0 <= self.kv_reserve <= 1):
             raise InputError(f"kv_reserve must be in [0, 1], got {self.kv_reserve!r}")
 

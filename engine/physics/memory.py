@@ -53,12 +53,17 @@ def memory_plan(d: Deployment, context_tokens: int) -> MemoryPlan:
     """Per GPU of ``d``: what the weights and the workspace leave for the KV cache, and how many
     sequences of ``context_tokens`` tokens (prompt and output) it holds at once."""
     capacity = d.gpu.memory_bytes
-    usable = capacity * min(d.engine.memory_utilization, d.gpu.max_memory_fraction)
     weights = weights_per_gpu_bytes(d.model, d.tp, d.weight_dtype)
     reserve = d.engine.runtime_reserve_gib * GIB + activation_workspace_bytes(
         d.model, d.tp, d.engine.max_batched_tokens
     )
-    budget = usable - weights - reserve
+    if d.engine.kv_of_free:  # a share of what the weights and the workspace leave
+        usable = capacity * d.gpu.max_memory_fraction
+        free = usable - weights - reserve
+        budget = free * d.engine.memory_utilization if free > 0 else free
+    else:
+        usable = capacity * min(d.engine.memory_utilization, d.gpu.max_memory_fraction)
+        budget = usable - weights - reserve
     per_token = kv_bytes_per_token(d.model, d.kv_dtype, d.tp)
     block = d.engine.block_size
     per_seq = math.ceil(context_tokens / block) * block * per_token

@@ -166,6 +166,7 @@ class _Point:
     X: Array  # requests/s per replica actually served
     at_wall: npt.NDArray[np.bool_]
     tpot: Array | None = None  # None: the steady state's at the running batch
+    stalls: Array | None = None  # share of a request's steps that carry a prompt (None: all's)
 
 
 def _assemble(
@@ -178,7 +179,7 @@ def _assemble(
     tau = c.at(c.tau, running) if p.tpot is None else p.tpot
     tau_d = c.at(c.decode.time, running)
     tau_p = c.at(c.prefill.time, running)
-    share = c.at(c.share, running)
+    share = c.at(c.share, running) if p.stalls is None else p.stalls
     if c.chunked:
         itl_p99 = np.where(share >= 0.01, tau_p, tau_d)
     else:
@@ -255,8 +256,10 @@ def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array,
     Without chunked prefill every round is a staircase: the cohort's prompts fill K prefill-only
     steps, the decode waits for them, then all decode. With it, the cohort splits into K groups
     that each fill one step's budget and stay that many steps apart: a round is n steps, K of them
-    carrying a group's prompts beside the others' decode. Returns (requests/s, mean time to first
-    token, TPOT, the last prompt's wait), per replica."""
+    carrying a group's prompts beside the others' decode. K is priced as a real number (a last step
+    part full costs its part): real cohorts are not aligned to the step, and a whole extra step
+    for one more prompt would make throughput fall with load. Returns (requests/s, mean time to
+    first token, TPOT, the last prompt's wait), per replica."""
     cost = StepCost(d)
     T = float(d.engine.max_batched_tokens)
     m = np.minimum(users, c.B[-1])
@@ -266,7 +269,7 @@ def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array,
     zero = np.zeros_like(m)
     if c.chunked:
         room = np.maximum(T - m, min(c.S, T))
-        K = np.minimum(np.ceil(m * c.S / room), np.maximum(m, 1.0))
+        K = np.clip(m * c.S / room, 1.0, np.maximum(m, 1.0))
         group = m / K
         tokens = np.minimum(group * c.S, room)
         running = m - group
@@ -276,7 +279,7 @@ def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array,
         cycle = np.minimum(K, c.n) * step + np.maximum(c.n - K, 0.0) * decode
         first, last = own, own
     else:
-        K = np.ceil(m * c.S / T)
+        K = np.maximum(m * c.S / T, 1.0)
         tokens = m * c.S / K
         stair = cost.mixed(zero, zero, tokens, tokens * per_token, m / K, zero).time
         cycle = K * stair + steps * decode
@@ -287,35 +290,75 @@ def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array,
     return X, ttft, tpot, last + (users - m) / X
 
 
+def _spread(c: Curve, per: Array) -> tuple[Array, Array, Array, Array, float]:
+    """The closed loop with arrivals spread out: (running batch, requests/s, time to first token,
+    TPOT) per replica at ``per`` users, and the users at which the running batch reaches its wall.
+
+    On the grid, b sequences decode in every decode step and the server completes X(b) requests/s
+    (the steady state's time accounting). In-flight requests are C = the decoding ones, averaged
+    over time, plus X TTFT (Little's law). The decoding ones are b in decode-only steps, a share
+    f_d = X (n - 1) tau_decode / b of the time, and fewer in the steps that carry a prompt: one of
+    the C users is the prompt's, so b (C - 1) / C. Hence
+
+        C = b (1 - (1 - f_d) / C) + X TTFT,
+
+    a quadratic in C, inverted on the grid. At C = 1 it gives b = 1 and TPOT the bare decode step:
+    a user's decode is stalled by the other users' prompts, never by its own next one. TPOT then
+    follows from Little's law, C / X = TTFT + (n - 1) TPOT, exactly. Past the wall b stays there and
+    the queue is in TTFT."""
+    steps = max(c.n - 1.0, 1.0)
+    ok = c.B >= 1.0 - 1e-12
+    B, X, T = c.B[ok], c.X[ok], c.own_prefill[ok]
+    decode_only = 1.0 - c.share[ok] if c.chunked else np.ones_like(B)
+    f_d = np.clip(X * steps * decode_only * c.decode.time[ok] / B, 0.0, 1.0)
+    lin = X * T + B
+    users = np.maximum.accumulate((lin + np.sqrt(np.maximum(lin**2 - 4 * B * (1 - f_d), 0))) / 2)
+    top = float(users[-1])
+    below = per <= top
+    scale = np.clip(per / users[0], 0.0, 1.0)  # fewer users than one per replica: idle at times
+    b = np.where(below, np.interp(per, users, B), B[-1])
+    x_b = np.interp(b, B, X) * np.where(per < users[0], scale, 1.0)
+    ttft = np.interp(b, B, T)
+    tpot = (np.interp(b, B, users / X) - ttft) / steps
+    X_s = np.where(below, x_b, float(X[-1]))
+    ttft = np.where(below, ttft, np.maximum(per / float(X[-1]) - steps * tpot, ttft))
+    return b, X_s, ttft, tpot, top
+
+
 def closed_loop(d: Deployment, S: float, n: float, concurrency: npt.ArrayLike) -> ConcurrencyRun:
     """C users, each sending its next request when the last one ends (no think time), as a blend
-    (``lockstep``) of two regimes: arrivals spread out (Little's law on the steady state,
-    C = B + X(B) TTFT(B), inverted on the grid; past the wall B stays there and the queue is in
-    TTFT), and the lockstep cohort of :func:`_cohort`."""
+    (``lockstep``) of two regimes: arrivals spread out (:func:`_spread`) and the lockstep cohort of
+    :func:`_cohort`. Little's law, C = X E2E, holds exactly in both and in the blend."""
     C = np.asarray(concurrency, dtype=np.float64)
     c = curve(d, S, n)
     per = C / d.replicas  # users per replica
     front, phi = d.efficiency.request_overhead_s, d.efficiency.lockstep
     steps = max(n - 1.0, 0.0)
-    # spread out: a user's next request arrives as a step ends and is prefilled in its chunks
-    users = np.maximum.accumulate(c.B + c.X * c.own_prefill)
-    top = float(users[-1])
-    below = per <= top
-    b = np.where(below, np.interp(per, users, c.B, left=LOWEST), c.B[-1])
-    tpot_s = c.at(c.tau, b)
-    ttft_s = np.where(below, c.at(c.own_prefill, b), per / float(c.X[-1]) - steps * tpot_s)
-    X_s = per / (ttft_s + steps * tpot_s)  # Little's law, exactly
-    # lockstep
+    b_s, X_s, ttft_s, tpot_s, top = _spread(c, per)
+    # The next request reaches the scheduler a front-end's time after the last token, in the
+    # middle of a step of the other users: it waits for the rest of it (half a step, on average).
+    # The server is busy meanwhile, so the wait moves time from the decode to the first token.
+    others = np.clip((per - 1.0) / np.maximum(per, 1.0), 0.0, 1.0)
+    busy = c.at(c.share, b_s) >= 0.01
+    step = np.where(busy, c.at(c.prefill.time, b_s), c.at(c.decode.time, b_s))
+    slack = np.maximum(steps * (tpot_s - c.at(c.decode.time, b_s)), 0.0)
+    wait = np.where(per > top, 0.0, np.minimum(others * c.at(c.tau, b_s) / 2.0, slack))
+    ttft_s = ttft_s + wait
+    tpot_s = tpot_s - wait / max(steps, 1.0)
+    X_s = per / (ttft_s + steps * tpot_s)  # Little's law, exactly (the idle share included)
     X_c, ttft_c, _, last_c = _cohort(d, c, per)
     # blend the rounds' times
     X = per / ((1.0 - phi) * per / X_s + phi * per / X_c)
     ttft = front + (1.0 - phi) * ttft_s + phi * ttft_c
     tpot = (per / X - (ttft - front)) / max(steps, 1.0) if steps else tpot_s
-    lo = c.at(c.tau, b) + c.at(c.own_prefill, b)
-    p99 = front + np.maximum((1.0 - phi) * np.maximum(ttft_s, lo) + phi * last_c, ttft - front)
+    # the p99 arrival waits for a whole step: one with a prompt when they are common
+    spread_p99 = np.where(per > top, ttft_s, ttft_s + others * step)
+    p99 = front + np.maximum((1.0 - phi) * spread_p99 + phi * last_c, ttft - front)
     wall = (1.0 - phi) * top + phi * float(c.B[-1])
+    running = (1.0 - phi) * b_s + phi * np.minimum(np.maximum(per, 1.0), c.B[-1])
+    stalls = c.at(c.share, np.maximum(running, LOWEST)) * others
     point = _Point(
-        X * steps * tpot, ttft, ttft, p99, np.ones_like(C, dtype=bool), X, per > wall, tpot
+        running, ttft, ttft, p99, np.ones_like(C, dtype=bool), X, per > wall, tpot, stalls
     )
     run = _assemble(ConcurrencyRun, d, c, C, point, wall * d.replicas)
     assert isinstance(run, ConcurrencyRun)

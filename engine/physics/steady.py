@@ -24,10 +24,12 @@ each user seeing a token every tau (TPOT). Decode contexts are spread over S + 1
 every step cost is linear in the sum of the contexts, the mean context S + n/2 is exact.
 
 **Walls** (:func:`walls`): B is at most the scheduler's ``max_num_seqs`` (*sequences*); what the KV
-cache holds, K / (S + kappa n) sequences, kappa the share of the output reserved at admission
-(*kv*); with chunked prefill, T (n - 1) / (S + n - 1), past which prompts cannot be fed
-(*token_budget*). The largest B is where the first binds; a load that reaches it queues. A load
-short of it whose throughput no longer grows with B (d ln X / d ln B < 0.1) is *compute*-bound.
+cache holds, K / (S + kappa n) sequences, kappa the share of the output reserved at admission or
+1/2 (the mean occupancy) if less is (*kv*; an engine that reserves less than half preempts at
+this wall and prefills again, :func:`preempted_tokens`); with chunked prefill, T (n - 1) /
+(S + n - 1), past which prompts cannot be fed (*token_budget*). The largest B is where the first
+binds; a load that reaches it queues. A load short of it whose throughput no longer grows with B
+(d ln X / d ln B < 0.1) is *compute*-bound.
 
 The loads (:mod:`engine.physics.serving`) decide where on this curve a server runs.
 """
@@ -68,10 +70,32 @@ class Walls:
         return WALLS[int(np.argmin(values))]
 
 
+def held_tokens(d: Deployment, S: float, n: float) -> float:
+    """KV tokens a running sequence holds, on average, in the steady state: its prompt and the
+    reserved share of its output, or half its output (its mean length) when less is reserved."""
+    block = d.engine.block_size
+    return float(math.ceil((S + max(d.engine.kv_reserve, 0.5) * n) / block) * block)
+
+
+def preempted_tokens(d: Deployment, S: float, n: float) -> float:
+    """Prompt tokens recomputed per request when the KV cache is full and the engine admits
+    reserving less than half the output (vLLM's preemption by recompute, SGLang's retraction).
+
+    Each completion frees S + n tokens; admitting greedily, the engine takes (S + n) / (S + r n)
+    new requests for the one that left, r the reserved share; the excess, (1 - r) n / (S + r n),
+    is preempted as the running ones grow, and its prefill done again: S (1 - r) n / (S + r n)
+    tokens per completion, n at r = 0. The wall already holds the mean occupancy (r = 1/2), so
+    the charge falls linearly to none there: a factor (1 - 2 r). A model of the mechanism, not
+    of a measurement: it applies only at the KV wall."""
+    r = d.engine.kv_reserve
+    if r >= 0.5 or n <= 1:
+        return 0.0
+    return S * (1.0 - r) * n / (S + r * n) * (1.0 - 2.0 * r)
+
+
 def walls(d: Deployment, plan: MemoryPlan, S: float, n: float) -> Walls:
     e = d.engine
-    block = e.block_size
-    held = math.ceil((S + e.kv_reserve * n) / block) * block  # tokens held per sequence
+    held = held_tokens(d, S, n)
     kv_tokens = max(plan.kv_budget_bytes, 0.0) / plan.kv_per_token_bytes
     kv = math.floor(kv_tokens / held)
     if e.chunked_prefill and n > 1:
@@ -138,6 +162,9 @@ def curve(d: Deployment, S: float, n: float, plan: MemoryPlan | None = None) -> 
     zero = np.zeros_like(B)
     decode = cost.mixed(b, context, zero, zero, zero, _eager_share(d, S, n, b, b))
     flow = B * S / steps_left  # prompt tokens to prefill per decode step
+    if w.binding == "kv":  # a full cache: the preempted requests' prompts are prefilled again
+        at_wall = top * (1.0 - 1e-9) <= B
+        flow = flow * np.where(at_wall, 1.0 + preempted_tokens(d, S, n) / S, 1.0)
     if d.engine.chunked_prefill:
         room = np.maximum(T - b, 1.0)
         tokens = np.minimum(room, np.maximum(S, flow))

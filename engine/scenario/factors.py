@@ -384,6 +384,18 @@ SETTINGS: tuple[Knob, ...] = (
         "kv reserve",
         "share of a request's output whose KV cache is reserved when it is admitted",
     ),
+    Knob(
+        "kv_of_free",
+        "kv_of_free",
+        "",
+        1.0,
+        0,
+        1,
+        "kv of free",
+        "the memory utilisation is a share of the memory the weights and workspace leave, as "
+        "TensorRT-LLM's kv_cache_free_gpu_mem_fraction (off: of the whole GPU, as vLLM's)",
+        boolean=True,
+    ),
 )
 
 FACTOR_BY_KEY = {k.key: k for k in FACTORS}

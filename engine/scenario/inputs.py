@@ -14,7 +14,10 @@ mean what they would have meant without the base:
 - a new ``gpu`` brings its catalog price, unless a price is given too;
 - ``gpus`` without ``tp`` means TP = GPUs;
 - another ``mode`` brings that mode's factors and FLOP count (the base's are for the other mode);
-- a ``profile`` replaces the base's factors (the options' own factors apply on top).
+- a ``profile`` replaces the base's factors (the options' own factors apply on top);
+- another ``engine`` brings its settings and factors (the base's were another engine's): the
+  base's engine settings, profile and factors are dropped;
+- another ``load`` (kind) drops the base's load axis (a preset's batch sizes are not a rate's).
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from typing import Any
 
 from engine.physics.deployment import Efficiency
 from engine.physics.specs import GPUSpec, ModelSpec
+from engine.scenario.engines import DEFAULT_ENGINE
 from engine.scenario.scenario import Scenario
+from engine.scenario.workload import AXIS_FIELDS, DEFAULT_KIND
 
-#: The fields of the request shape and the load axis (the workload kind reads them).
-WORKLOAD_FIELDS = ("input_tokens", "output_tokens", "batch_sizes")
+#: The fields of the request shape and the load axes (the workload kind reads them).
+WORKLOAD_FIELDS = ("input_tokens", "output_tokens", *AXIS_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,12 @@ class ScenarioInput:
     load: str | None = None  # the workload kind (engine.scenario.workload.WORKLOADS)
     input_tokens: int | None = None
     output_tokens: int | None = None
-    batch_sizes: tuple[int, ...] | None = None
+    batch_sizes: tuple[int, ...] | None = None  # a static load's axis
+    concurrency: tuple[int, ...] | None = None  # a closed loop's
+    rates: tuple[float, ...] | None = None  # a Poisson load's (requests/s, inf: all at once)
+    num_requests: tuple[int, ...] | None = None  # a rate's run length; the offline axis
     mode: str | None = None
+    engine: str | None = None  # an engine profile's name (None: vllm-v0)
     flop_count: str | None = None  # None: the mode's (article in ideal, flash in realistic)
     weight_dtype: str | None = None  # None: the model's
     kv_dtype: str | None = None
@@ -65,6 +74,7 @@ class ScenarioInput:
             tp=s.tp,
             load=s.workload.KIND,
             mode=s.mode,
+            engine=s.engine_name,
             flop_count=s.flop_count,
             weight_dtype=s.weight_dtype,
             kv_dtype=s.kv_dtype,
@@ -100,6 +110,10 @@ class ScenarioInput:
             base = replace(base, flop_count=None, profile=None, profile_name=None, factors={})
         if top.profile is not None:
             base = replace(base, factors={})
+        if top.engine is not None and top.engine != (self.engine or DEFAULT_ENGINE):
+            base = replace(base, settings={}, profile=None, profile_name=None, factors={})
+        if top.load is not None and top.load != (self.load or DEFAULT_KIND):
+            base = replace(base, **dict.fromkeys(AXIS_FIELDS))  # type: ignore[arg-type]
         merged = replace(base, **changes)
         return replace(
             merged,

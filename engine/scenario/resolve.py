@@ -9,7 +9,12 @@ and whose ``field`` is the input's key.
 
 The defaults are the article's setup: Llama 3.3 70B on 4 x H100 SXM (TP = GPUs), 2,035 tokens in
 and 300 out, batches 1, 2, 4 ... 512, realistic mode, bf16 weights (the model's own) and KV cache,
-the GPU's catalog price, gamma 0.3, vLLM V0's engine settings.
+the GPU's catalog price, gamma 0.3, the ``vllm-v0`` engine (vLLM V0's settings, the default
+profile's factors).
+
+An engine profile (``engine``) brings its settings and the factors it sets, on the default
+profile; ``profile`` (a calibration profile) replaces the factors, and the given factors and
+settings apply on top of either.
 
 The mode rule: ``realistic`` starts from the given profile (else the default one) and applies the
 given factors on top; ``ideal`` is the roofline itself, 100% of peak and no overheads, so a profile
@@ -28,10 +33,11 @@ from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS, check_tp
 from engine.physics.deployment import IDEAL, MODES, Efficiency, EngineSettings
 from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES, GPUSpec, ModelSpec
+from engine.scenario.engines import DEFAULT_ENGINE, EngineProfile
 from engine.scenario.factors import FACTOR_BY_FIELD, SETTING_BY_FIELD
 from engine.scenario.inputs import WORKLOAD_FIELDS, ScenarioInput
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import workload_kind
+from engine.scenario.workload import AXIS_FIELDS, WORKLOADS, workload_kind
 
 DEFAULT_MODEL = "llama-3.3-70b"
 DEFAULT_GPU = "h100-sxm"
@@ -52,6 +58,8 @@ class Lookup(Protocol):
     def model(self, ident: str) -> ModelSpec: ...
 
     def gpu(self, ident: str) -> GPUSpec: ...
+
+    def engine(self, name: str) -> EngineProfile: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,9 @@ class Terms:
 
 
 def _flag(key: str) -> str:
-    return {"batch_sizes": "--batch"}.get(key, "--" + key.replace("_", "-"))
+    return {"batch_sizes": "--batch", "rates": "--rate", "load": "the load"}.get(
+        key, "--" + key.replace("_", "-")
+    )
 
 
 #: The command line's names: the flags.
@@ -106,6 +116,16 @@ def resolve(
     mode = inp.mode or "realistic"
     _one_of(mode, MODES, "mode", terms)
     kind = workload_kind(inp.load, terms("load"))
+    stray = next(
+        (k for k in AXIS_FIELDS if getattr(inp, k) is not None and k not in kind.OWN), None
+    )
+    if stray is not None:
+        owners = [w.KIND for w in WORKLOADS.values() if stray in w.OWN]
+        raise InputError(
+            f"{terms(stray)} is the axis of a {' or '.join(owners)} load, not of this "
+            f"{kind.KIND} load (one load kind per scenario)",
+            field=stray,
+        )
     workload = kind.from_input({k: getattr(inp, k) for k in WORKLOAD_FIELDS}, terms)
     if workload.context_tokens > model.max_context:
         raise terms.joint(
@@ -113,6 +133,12 @@ def resolve(
             f"input + output tokens ({workload.context_tokens:,}) exceed the "
             f"{model.max_context:,}-token context of {model.id}",
         )
+    try:
+        engine = catalog.engine(inp.engine or DEFAULT_ENGINE)
+    except InputError as exc:
+        raise InputError(f"{terms('engine')}: {exc}", field="engine") from None
+    if mode == "realistic" and engine.factors:
+        default_profile = replace(default_profile, **engine.factors)
     efficiency = _efficiency(inp, mode, default_profile, terms)
     flop_count = inp.flop_count or ("article" if mode == "ideal" else "flash")
     _one_of(flop_count, FLOP_COUNTS, "flop_count", terms)
@@ -135,8 +161,9 @@ def resolve(
         kv_dtype=kv_dtype,
         price_per_gpu_hour=price,
         gamma=gamma,
-        engine=_engine(inp, terms),
+        engine=_engine(inp, engine, terms),
         workload=workload,
+        engine_name=engine.name,
     )
 
 
@@ -215,7 +242,7 @@ def _efficiency(
     return replace(base, **changes)
 
 
-def _engine(inp: ScenarioInput, terms: Terms) -> EngineSettings:
+def _engine(inp: ScenarioInput, profile: EngineProfile, terms: Terms) -> EngineSettings:
     unknown = sorted(set(inp.settings) - set(SETTING_BY_FIELD))
     if unknown:
         raise InputError(f"unknown engine setting {unknown[0]!r}", field=unknown[0])
@@ -223,4 +250,4 @@ def _engine(inp: ScenarioInput, terms: Terms) -> EngineSettings:
         f: SETTING_BY_FIELD[f].check(v, terms(SETTING_BY_FIELD[f].key), terms.si_units)
         for f, v in inp.settings.items()
     }
-    return EngineSettings(**changes)  # type: ignore[arg-type]
+    return EngineSettings(**{**profile.settings, **changes})

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 from engine.physics.deployment import Deployment
 from engine.physics.load import LoadRun
+from engine.scenario.engines import DEFAULT_ENGINE
 from engine.scenario.workload import StaticBatch, Workload
 
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario(Deployment):
     workload: Workload = field(default_factory=StaticBatch)
+    engine_name: str = DEFAULT_ENGINE  # the engine profile its settings and factors came from
 
     @property
     def input_tokens(self) -> int:

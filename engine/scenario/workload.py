@@ -1,13 +1,15 @@
 """Workloads: the load a deployment is evaluated under, one kind per scenario.
 
 Every kind has the request shape (prompt and output tokens) and a *load axis*: the points it is
-evaluated at. The static batch of the article (B requests arrive together) has batch sizes; the
-serving model will add closed-loop concurrency, a Poisson request rate and offline maximum
-throughput as kinds of their own. A kind is a frozen dataclass registered in :data:`WORKLOADS`
+evaluated at. The static batch of the article (B requests arrive together) has batch sizes; a
+server doing continuous batching (:mod:`engine.physics.serving`) is loaded by C users in a closed
+loop (concurrency), by Poisson arrivals (a request rate), or offline (N requests queued at once,
+the engine's maximum throughput). A kind is a frozen dataclass registered in :data:`WORKLOADS`
 with:
 
-- ``KIND`` (the ``"load"`` of the JSON and the preset's ``[workload] kind``) and ``AXIS`` (what its
-  axis counts: "batch", "concurrency", "rate"),
+- ``KIND`` (the ``"load"`` of the JSON and the preset's ``[workload] kind``), ``AXIS`` (what its
+  axis counts: "batch", "concurrency", "rate", "requests") and ``OWN`` (its fields beyond the
+  request shape, which no other kind takes),
 - :meth:`values` (the axis), :meth:`run` (its physics, returning a
   :class:`~engine.physics.load.LoadRun`), :meth:`as_dict` (its fields, for JSON and presets), and
 - ``from_input`` (build it, checked, from the loose input: :mod:`engine.scenario.resolve`).
@@ -18,6 +20,7 @@ kind is a new class here (and its physics), not an edit to every consumer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -25,13 +28,19 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from engine.errors import InputError
-from engine.physics import static_batch
+from engine.physics import serving, static_batch
 from engine.physics.deployment import MAX_TOKENS, Deployment
 from engine.physics.load import LoadRun
 
 DEFAULT_BATCHES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 MAX_BATCH = 1_000_000
 MAX_POINTS = 1024  # points of a load axis (the engine is vectorised: 1,024 take ~2 ms)
+DEFAULT_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+MAX_CONCURRENCY = 1_000_000
+DEFAULT_RATES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, math.inf)
+MAX_RATE = 1e6  # requests/s
+DEFAULT_REQUESTS = serving.DEFAULT_REQUESTS
+MAX_REQUESTS = 10_000_000
 
 Terms = Callable[[str], str]
 
@@ -39,6 +48,7 @@ Terms = Callable[[str], str]
 class Workload(Protocol):
     KIND: ClassVar[str]
     AXIS: ClassVar[str]
+    OWN: ClassVar[tuple[str, ...]]
 
     @property
     def input_tokens(self) -> int: ...
@@ -71,10 +81,14 @@ def batch_ladder(top: int) -> tuple[int, ...]:
     return (*out, top)
 
 
-def parse_batch_sizes(text: str, term: str = "batch sizes") -> tuple[int, ...]:
+def parse_batch_sizes(
+    text: str, term: str = "batch sizes", key: str = "batch_sizes"
+) -> tuple[int, ...]:
     """'1,2,8' as a list, or a maximum '512' ('max:512' too) as :func:`batch_ladder`.
-    Refused with an :class:`InputError` that says what is accepted."""
+    Refused with an :class:`InputError` that says what is accepted. Concurrencies read the same
+    (``key="concurrency"``)."""
     text = text.strip()
+    what = "concurrencies" if key == "concurrency" else "batch sizes"
     try:
         if "," in text:
             values = [int(part) for part in text.split(",") if part.strip()]
@@ -82,34 +96,107 @@ def parse_batch_sizes(text: str, term: str = "batch sizes") -> tuple[int, ...]:
             values = list(batch_ladder(int(text.removeprefix("max:"))))
     except ValueError:
         raise InputError(
-            f"invalid batch sizes {text!r}: give whole numbers like 1,2,4,8 or a maximum like 512",
-            field="batch_sizes",
+            f"invalid {what} {text!r}: give whole numbers like 1,2,4,8 or a maximum like 512",
+            field=key,
         ) from None
-    return check_batch_sizes(values, term, shown=text)
+    return check_counts(values, term, key, shown=text)
 
 
 def check_batch_sizes(values: object, term: str, shown: str | None = None) -> tuple[int, ...]:
     """Sorted distinct batch sizes from 1 to :data:`MAX_BATCH`, at most :data:`MAX_POINTS`."""
+    return check_counts(values, term, "batch_sizes", shown)
+
+
+def check_counts(
+    values: object, term: str, key: str, shown: str | None = None, high: int | None = None
+) -> tuple[int, ...]:
+    """Sorted distinct whole numbers from 1 to ``high``, at most :data:`MAX_POINTS`: batch sizes,
+    concurrencies, request counts (``key`` names which)."""
+    high = high or {"concurrency": MAX_CONCURRENCY, "num_requests": MAX_REQUESTS}.get(
+        key, MAX_BATCH
+    )
+    what = {"concurrency": "concurrencies", "num_requests": "request counts"}.get(
+        key, "batch sizes"
+    )
     if not isinstance(values, list | tuple) or not values:
         raise InputError(
             f"{term} must be a non-empty list of whole numbers, e.g. 1,2,4,8, got {values!r}",
-            field="batch_sizes",
+            field=key,
         )
     if not all(isinstance(b, int) and not isinstance(b, bool) for b in values):
-        raise InputError(
-            f"{term} must be whole numbers, e.g. 1,2,4,8, got {values!r}", field="batch_sizes"
-        )
-    bad = next((b for b in values if not 1 <= b <= MAX_BATCH), None)
+        raise InputError(f"{term} must be whole numbers, e.g. 1,2,4,8, got {values!r}", field=key)
+    bad = next((b for b in values if not 1 <= b <= high), None)
     if bad is not None:
         raise InputError(
-            f"{term} must be from 1 to {MAX_BATCH:,}, got {bad:,}"
+            f"{term} must be from 1 to {high:,}, got {bad:,}"
             + (f" (in {shown!r})" if shown is not None and shown != str(bad) else ""),
-            field="batch_sizes",
+            field=key,
         )
     out = tuple(sorted(set(values)))
     if len(out) > MAX_POINTS:
-        raise InputError(f"{term}: at most {MAX_POINTS} batch sizes", field="batch_sizes")
+        raise InputError(f"{term}: at most {MAX_POINTS} {what}", field=key)
     return out
+
+
+def parse_counts(text: str, term: str, key: str) -> tuple[int, ...]:
+    """'100,1000' or '1000': request counts, as given (no ladder)."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(
+            f"invalid {term} {text.strip()!r}: give whole numbers like 1000 or 100,1000", field=key
+        ) from None
+    return check_counts(values, term, key, shown=text.strip())
+
+
+def parse_rates(text: str, term: str = "rates") -> tuple[float, ...]:
+    """'2,4,8,inf': requests per second, each one a point ('inf': all at once)."""
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(
+            f"invalid rates {text.strip()!r}: give requests per second like 0.5,2,8 or inf "
+            f"(all at once)",
+            field="rates",
+        ) from None
+    return check_rates(values, term, shown=text.strip())
+
+
+def check_rates(values: object, term: str, shown: str | None = None) -> tuple[float, ...]:
+    """Sorted distinct rates above 0 up to :data:`MAX_RATE` requests/s, or ``inf``."""
+    if not isinstance(values, list | tuple) or not values:
+        raise InputError(
+            f"{term} must be a non-empty list of requests per second, e.g. 1,2,4,inf, got "
+            f"{values!r}",
+            field="rates",
+        )
+    if not all(isinstance(r, int | float) and not isinstance(r, bool) for r in values):
+        raise InputError(
+            f"{term} must be numbers of requests per second, e.g. 1,2,4,inf, got {values!r}",
+            field="rates",
+        )
+    bad = next(
+        (r for r in values if math.isnan(r) or not (0 < r <= MAX_RATE or r == math.inf)), None
+    )
+    if bad is not None:
+        raise InputError(
+            f"{term} must be above 0 and at most {MAX_RATE:g} requests/s, or inf (all at once), "
+            f"got {bad:g}"
+            + (f" (in {shown!r})" if shown is not None and shown != f"{bad:g}" else ""),
+            field="rates",
+        )
+    out = tuple(sorted({float(r) for r in values}))
+    if len(out) > MAX_POINTS:
+        raise InputError(f"{term}: at most {MAX_POINTS} rates", field="rates")
+    return out
+
+
+def format_rates(rates: tuple[float, ...]) -> str:
+    return ",".join(f"{r:g}" for r in rates)
+
+
+def format_counts(values: tuple[int, ...]) -> str:
+    return ",".join(map(str, values))
 
 
 def format_batch_sizes(batches: tuple[int, ...]) -> str:
@@ -139,6 +226,7 @@ class StaticBatch:
 
     KIND: ClassVar[str] = "static"
     AXIS: ClassVar[str] = "batch"
+    OWN: ClassVar[tuple[str, ...]] = ("batch_sizes",)
 
     input_tokens: int = 2035
     output_tokens: int = 300
@@ -182,9 +270,168 @@ class StaticBatch:
         )
 
 
+def _shape(fields: Mapping[str, Any], terms: Terms) -> tuple[int, int]:
+    default = StaticBatch()
+    inp, out = fields.get("input_tokens"), fields.get("output_tokens")
+    return (
+        default.input_tokens
+        if inp is None
+        else check_tokens(inp, "input_tokens", terms("input_tokens")),
+        default.output_tokens
+        if out is None
+        else check_tokens(out, "output_tokens", terms("output_tokens")),
+    )
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """A closed loop: C users, each sending its next request when its last one ends (what
+    ``vllm bench serve --max-concurrency`` and most published serving tables measure)."""
+
+    KIND: ClassVar[str] = "concurrency"
+    AXIS: ClassVar[str] = "concurrency"
+    OWN: ClassVar[tuple[str, ...]] = ("concurrency",)
+
+    input_tokens: int = 2035
+    output_tokens: int = 300
+    concurrency: tuple[int, ...] = DEFAULT_CONCURRENCY
+
+    @property
+    def context_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def values(self) -> tuple[float, ...]:
+        return tuple(float(c) for c in self.concurrency)
+
+    def run(self, d: Deployment) -> serving.ConcurrencyRun:
+        C = np.array(self.concurrency, dtype=np.float64)
+        return serving.closed_loop(d, self.input_tokens, self.output_tokens, C)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "concurrency": list(self.concurrency),
+        }
+
+    @classmethod
+    def from_input(cls, fields: Mapping[str, Any], terms: Terms) -> Concurrency:
+        S, n = _shape(fields, terms)
+        given = fields.get("concurrency")
+        return cls(
+            S,
+            n,
+            DEFAULT_CONCURRENCY
+            if given is None
+            else check_counts(given, terms("concurrency"), "concurrency"),
+        )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Requests arriving at random (Poisson) at each rate, requests/s; ``inf``: all at once. A rate
+    at or above the server's capacity has no steady state: a run of ``num_requests`` is estimated
+    and the point is marked unstable."""
+
+    KIND: ClassVar[str] = "rate"
+    AXIS: ClassVar[str] = "rate"
+    OWN: ClassVar[tuple[str, ...]] = ("rates", "num_requests")
+
+    input_tokens: int = 2035
+    output_tokens: int = 300
+    rates: tuple[float, ...] = DEFAULT_RATES
+    num_requests: int = DEFAULT_REQUESTS
+
+    @property
+    def context_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def values(self) -> tuple[float, ...]:
+        return self.rates
+
+    def run(self, d: Deployment) -> serving.RateRun:
+        lam = np.array(self.rates, dtype=np.float64)
+        return serving.poisson(d, self.input_tokens, self.output_tokens, lam, self.num_requests)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "rates": list(self.rates),
+            "num_requests": self.num_requests,
+        }
+
+    @classmethod
+    def from_input(cls, fields: Mapping[str, Any], terms: Terms) -> Rate:
+        S, n = _shape(fields, terms)
+        rates, count = fields.get("rates"), fields.get("num_requests")
+        if count is not None:
+            counts = check_counts(count, terms("num_requests"), "num_requests")
+            if len(counts) > 1:
+                raise InputError(
+                    f"{terms('num_requests')}: a rate load takes one request count (the run's "
+                    f"length), got {len(counts)}; a list of them is the offline load's axis",
+                    field="num_requests",
+                )
+        return cls(
+            S,
+            n,
+            DEFAULT_RATES if rates is None else check_rates(rates, terms("rates")),
+            DEFAULT_REQUESTS if count is None else counts[0],
+        )
+
+
+@dataclass(frozen=True)
+class Offline:
+    """Every request queued at t = 0 and the engine picks its batch: the maximum throughput (what
+    ``trtllm-bench throughput`` and vLLM's offline benchmark measure), for each request count."""
+
+    KIND: ClassVar[str] = "offline"
+    AXIS: ClassVar[str] = "requests"
+    OWN: ClassVar[tuple[str, ...]] = ("num_requests",)
+
+    input_tokens: int = 2035
+    output_tokens: int = 300
+    num_requests: tuple[int, ...] = (DEFAULT_REQUESTS,)
+
+    @property
+    def context_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def values(self) -> tuple[float, ...]:
+        return tuple(float(c) for c in self.num_requests)
+
+    def run(self, d: Deployment) -> serving.OfflineRun:
+        N = np.array(self.num_requests, dtype=np.float64)
+        return serving.offline(d, self.input_tokens, self.output_tokens, N)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "num_requests": list(self.num_requests),
+        }
+
+    @classmethod
+    def from_input(cls, fields: Mapping[str, Any], terms: Terms) -> Offline:
+        S, n = _shape(fields, terms)
+        count = fields.get("num_requests")
+        return cls(
+            S,
+            n,
+            (DEFAULT_REQUESTS,)
+            if count is None
+            else check_counts(count, terms("num_requests"), "num_requests"),
+        )
+
+
 #: Every workload kind, by its ``KIND``.
-WORKLOADS: dict[str, type[Workload]] = {StaticBatch.KIND: StaticBatch}
+WORKLOADS: dict[str, type[Workload]] = {
+    k.KIND: k for k in (StaticBatch, Concurrency, Rate, Offline)
+}
 DEFAULT_KIND = StaticBatch.KIND
+#: The fields of the load axes (each kind's ``OWN``), in order.
+AXIS_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for k in WORKLOADS.values() for f in k.OWN))
 
 
 def workload_kind(kind: str | None, term: str = "load") -> type[Workload]:

@@ -16,6 +16,8 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.physics.specs import GIB, PEAK_PRECISIONS, GPUSpec, Interconnect, ModelSpec
+from engine.scenario.engines import VLLM_V0, EngineProfile
+from engine.storage.engines import load_engine
 from engine.storage.paths import config_dir
 from engine.storage.tomlio import check_fields, check_type, read_toml
 
@@ -210,6 +212,7 @@ class Catalog:
 
     models: dict[str, ModelSpec] = field(default_factory=dict)
     gpus: dict[str, GPUSpec] = field(default_factory=dict)
+    engines: dict[str, EngineProfile] = field(default_factory=lambda: {VLLM_V0.name: VLLM_V0})
     errors: list[str] = field(default_factory=list)
     _model_alias: dict[str, str] = field(default_factory=dict)
     _gpu_alias: dict[str, str] = field(default_factory=dict)
@@ -238,6 +241,13 @@ class Catalog:
             raise InputError(f"unknown GPU {ident!r} (accepted: {', '.join(sorted(self.gpus))})")
         return self.gpus[key]
 
+    def engine(self, name: str) -> EngineProfile:
+        if name not in self.engines:
+            raise InputError(
+                f"unknown engine {name!r} (accepted: {', '.join(sorted(self.engines))})"
+            )
+        return self.engines[name]
+
 
 def builtin_dir() -> Path:
     """The built-in data (catalog, presets, calibration): ``presets/`` beside ``engine/`` in a
@@ -262,6 +272,14 @@ def _load_dir(catalog: Catalog, folder: Path, kind: str) -> None:
             data = read_toml(path)
             if kind == "models":
                 catalog.add_model(model_from_dict(data, where=str(path)))
+            elif kind == "engines":
+                profile = load_engine(path)
+                if profile.name == VLLM_V0.name:
+                    raise InputError(
+                        f"{path}: {VLLM_V0.name!r} is built in (the default settings and "
+                        f"profile); give the file another name"
+                    )
+                catalog.engines[profile.name] = profile
             else:
                 catalog.add_gpu(gpu_from_dict(data, where=str(path)))
         except InputError as exc:
@@ -275,6 +293,7 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
     for base in (builtin_dir(), *extra_dirs):
         _load_dir(catalog, base / "models", "models")
         _load_dir(catalog, base / "gpus", "gpus")
+        _load_dir(catalog, base / "engines", "engines")
     return catalog
 
 

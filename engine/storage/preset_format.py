@@ -22,6 +22,9 @@ Schema 2::
     input_tokens = 2035
     output_tokens = 300
     batch_sizes = [1, 8, 64]           # the kind's own fields; optional: default 1, 2, 4 ... 512
+                                       # concurrency: concurrency = [1, 8, 32]
+                                       # rate: rates = [2.0, 8.0, inf], num_requests = 1000
+                                       # offline: num_requests = [1000]
 
     [options]                          # every field optional (the mode's, model's, GPU's default)
     mode = "realistic"
@@ -35,7 +38,8 @@ Schema 2::
     compute = 0.47                     # the rest are the default profile's
     step_overhead_s = 0.0012
 
-    [engine]                           # any of EngineSettings' fields
+    [engine]                           # the engine profile and any of EngineSettings' fields
+    name = "vllm-v0"                   # optional: default vllm-v0
     max_num_seqs = 256
 
 Schema 1 (tokentui before the workload kinds) had no ``kind`` and called ``[engine]``
@@ -96,7 +100,12 @@ _WORKLOAD_COMMON: dict[str, tuple[type, bool]] = {
     "output_tokens": (int, True),
 }
 #: The fields of each workload kind beyond the request shape, with their TOML type.
-_WORKLOAD_OWN: dict[str, dict[str, tuple[type, bool]]] = {"static": {"batch_sizes": (list, False)}}
+_WORKLOAD_OWN: dict[str, dict[str, tuple[type, bool]]] = {
+    "static": {"batch_sizes": (list, False)},
+    "concurrency": {"concurrency": (list, False)},
+    "rate": {"rates": (list, False), "num_requests": (int, False)},
+    "offline": {"num_requests": (list, False)},
+}
 _OPTION_FIELDS: dict[str, tuple[type, bool]] = {
     "mode": (str, False),
     "flop_count": (str, False),
@@ -110,7 +119,10 @@ _EFFICIENCY_FIELDS: dict[str, tuple[type, bool]] = {k.field: (float, False) for 
 _ENGINE_TYPES: dict[str, type] = {
     k.field: bool if k.boolean else int if k.integer else float for k in SETTINGS
 }
-_ENGINE_FIELDS: dict[str, tuple[type, bool]] = {k: (t, False) for k, t in _ENGINE_TYPES.items()}
+_ENGINE_FIELDS: dict[str, tuple[type, bool]] = {
+    "name": (str, False),  # the engine profile (engine.scenario.engines)
+    **{k: (t, False) for k, t in _ENGINE_TYPES.items()},
+}
 
 _SECTION = {
     "gpus": "hardware",
@@ -119,6 +131,9 @@ _SECTION = {
     "input_tokens": "workload",
     "output_tokens": "workload",
     "batch_sizes": "workload",
+    "concurrency": "workload",
+    "rates": "workload",
+    "num_requests": "workload",
 }
 
 
@@ -127,6 +142,8 @@ def _term(key: str, engine: str = "engine") -> str:
         return f"[{key}]"
     if key == "load":
         return "[workload]: field 'kind'"
+    if key == "engine":
+        return f"[{engine}]: field 'name'"
     if key in FACTOR_BY_KEY:
         return f"[efficiency]: field {FACTOR_BY_KEY[key].field!r}"
     if key in SETTING_BY_KEY:
@@ -221,7 +238,10 @@ def read_preset(data: Mapping[str, Any], where: str, catalog: Catalog) -> Preset
     d = check_fields(data, _TOP_FIELDS, where)
     if d["schema"] < 1:
         raise InputError(f"{where}: field 'schema' must be 1 or {SCHEMA}, got {d['schema']}")
-    check_finite(dict(d), "", where)
+    finite = dict(d)
+    if isinstance(d["workload"], Mapping) and "rates" in d["workload"]:  # inf: all at once
+        finite["workload"] = {k: v for k, v in d["workload"].items() if k != "rates"}
+    check_finite(finite, "", where)
 
     chart = d.get("chart", DEFAULT_CHART)
     if chart not in CHARTS:
@@ -244,6 +264,14 @@ def read_preset(data: Mapping[str, Any], where: str, catalog: Catalog) -> Preset
     engine_table = "serving" if terms is PRESET_V1_TERMS else "engine"
     eng = check_fields(d.get("engine", {}), _ENGINE_FIELDS, f"{where}: [{engine_table}]")
     batches = wl.get("batch_sizes")
+    engine_name = eng.pop("name", None)
+    axis = {
+        k: tuple(wl[k]) if isinstance(wl[k], list) else (wl[k],)
+        for k in ("concurrency", "rates", "num_requests")
+        if k in wl
+    }
+    if kind == "rate" and "num_requests" in axis:
+        axis["num_requests"] = (wl["num_requests"],)
     inp = ScenarioInput(
         model=model,
         gpu=gpu,
@@ -253,7 +281,9 @@ def read_preset(data: Mapping[str, Any], where: str, catalog: Catalog) -> Preset
         input_tokens=wl["input_tokens"],
         output_tokens=wl["output_tokens"],
         batch_sizes=None if batches is None else tuple(batches),
+        **axis,  # type: ignore[arg-type]
         mode=opt.get("mode"),
+        engine=engine_name,
         flop_count=opt.get("flop_count"),
         weight_dtype=opt.get("weight_dtype"),
         kv_dtype=opt.get("kv_dtype"),
@@ -295,5 +325,8 @@ def preset_dict(
     }
     if s.mode == "realistic":
         out["efficiency"] = {k: float(v) for k, v in asdict(s.efficiency).items()}
-    out["engine"] = {k: t(getattr(s.engine, k)) for k, t in _ENGINE_TYPES.items()}
+    out["engine"] = {
+        "name": s.engine_name,
+        **{k: t(getattr(s.engine, k)) for k, t in _ENGINE_TYPES.items()},
+    }
     return out

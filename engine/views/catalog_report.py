@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from engine.physics.arch import kv_bytes_per_token, parameter_count, weight_bytes
+from engine.physics.deployment import EngineSettings
 from engine.physics.specs import GIB
+from engine.scenario.engines import DEFAULT_ENGINE
 from engine.storage.catalog import Catalog
 
 
@@ -74,4 +76,55 @@ def gpu_table(rows: list[dict[str, Any]]) -> str:
             f"{r['machine_balance_bf16']:>7.0f} {r['interconnect_gbps']:>9.0f} "
             f"{r['price_per_hour']:>5.2f}  {r['interconnect']}"
         )
+    return "\n".join(lines)
+
+
+def engine_rows(cat: Catalog) -> list[dict[str, Any]]:
+    """Each engine profile: its settings in full (the defaults filled in), what it sets, the
+    factors it brings, where each setting is from and what the factors were fitted on."""
+    rows = []
+    for name in sorted(cat.engines, key=lambda n: (n != DEFAULT_ENGINE, n)):
+        e = cat.engines[name]
+        settings = EngineSettings(**e.settings)
+        rows.append(
+            {
+                "name": e.name,
+                "title": e.title,
+                "default": e.name == DEFAULT_ENGINE,
+                "settings": {k: getattr(settings, k) for k in EngineSettings.__dataclass_fields__},
+                "sets": sorted(e.settings),
+                "factors": dict(e.factors),
+                "fitted": list(e.fitted),
+                "fitted_on": e.fitted_on,
+                "sources": dict(e.sources),
+                "notes": e.notes,
+            }
+        )
+    return rows
+
+
+def engine_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'engine':<9} {'seqs':>5} {'tok/step':>8} {'chunked':>7} {'kv kept':>7} "
+        f"{'graphs':>8} {'memory':>10}  factors"
+    ]
+    for r in rows:
+        st = r["settings"]
+        graphs = st["graph_max_tokens"]
+        memory = f"{st['memory_utilization']:.3g}" + (" free" if st["kv_of_free"] else "")
+        factors = "fitted: " + r["fitted_on"] if r["fitted"] else "the default profile's"
+        lines.append(
+            f"{r['name']:<9} {st['max_num_seqs']:>5} {st['max_batched_tokens']:>8} "
+            f"{'on' if st['chunked_prefill'] else 'off':>7} {max(st['kv_reserve'], 0.5):>7.2f} "
+            f"{graphs if graphs < 10**6 else 'all':>8} {memory:>10}  {factors}"
+        )
+        lines.append(f"{'':<9} {r['title']}")
+    lines.append("")
+    lines.append(
+        "seqs: max running sequences; tok/step: token budget of a step; chunked: prompts share "
+        "steps with decode; kv kept: share of the output a running sequence holds in the KV "
+        "cache (at least half: its mean); graphs: largest step run as a CUDA graph, in tokens; "
+        "memory: the share of GPU memory for weights and KV (free: of what the weights leave). "
+        "'tokentui engines --json' gives the source of each."
+    )
     return "\n".join(lines)

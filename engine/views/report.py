@@ -8,6 +8,7 @@ new keys are welcome.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -42,8 +43,41 @@ POINTS: dict[str, tuple[tuple[str, str, type], ...]] = {
         ("memory_per_gpu_bytes", "memory_per_gpu_bytes", int),
         ("prefill_arithmetic_intensity", "prefill_ai", float),
         ("decode_arithmetic_intensity", "decode_ai", float),
+        ("output_tokens_per_s", "total_tokens_per_s", float),
     ),
 }
+#: What every serving point carries after its load value (:data:`POINTS` of the serving kinds).
+SERVING_POINTS: tuple[tuple[str, str, type], ...] = (
+    ("running_batch", "running_batch", float),
+    ("binding_wall", "binding_wall", str),
+    ("stable", "stable", bool),
+    ("fits", "fits", bool),
+    ("ttft_s", "ttft_s", float),
+    ("ttft_p50_s", "ttft_p50_s", float),
+    ("ttft_p99_s", "ttft_p99_s", float),
+    ("itl_s", "itl_s", float),
+    ("itl_p99_s", "itl_p99_s", float),
+    ("tpot_s", "tpot_s", float),
+    ("e2e_s", "e2e_s", float),
+    ("prefill_s", "prefill_s", float),
+    ("output_tokens_per_s", "output_tokens_per_s", float),
+    ("requests_per_s", "requests_per_s", float),
+    ("output_tokens_per_s_per_gpu", "output_tokens_per_s_per_gpu", float),
+    ("per_user_tokens_per_s", "per_user_tokens_per_s", float),
+    ("per_request_tokens_per_s", "per_request_tokens_per_s", float),
+    ("total_tokens_per_s", "total_tokens_per_s", float),
+    ("cost_per_1m_input_usd", "cost_per_1m_input_usd", float),
+    ("cost_per_1m_output_usd", "cost_per_1m_output_usd", float),
+    ("batch", "batch", float),
+    ("prefill_bound", "prefill_bound", str),
+    ("decode_bound", "decode_bound", str),
+    ("comm_share", "comm_share", float),
+    ("prefill_arithmetic_intensity", "prefill_ai", float),
+    ("decode_arithmetic_intensity", "decode_ai", float),
+)
+POINTS["concurrency"] = (("concurrency", "load", int), *SERVING_POINTS)
+POINTS["rate"] = (("rate", "load", float), *SERVING_POINTS)
+POINTS["offline"] = (("requests", "load", int), *SERVING_POINTS)
 #: One decode step at the point's mean context, split by resource: (JSON key, attribute).
 STEP_PARTS: tuple[tuple[str, str], ...] = (
     ("compute", "step_compute_s"),
@@ -55,11 +89,28 @@ STEP_PARTS: tuple[tuple[str, str], ...] = (
 )
 
 
+def jsonable(value: Any) -> Any:
+    """``value`` with every infinite float as the string "inf" (a rate "all at once", a wall
+    nowhere) and NaN as null, so that the JSON is valid for every reader."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
 def points(r: LoadRun) -> list[dict[str, Any]]:
     """One JSON-ready dict per point of the load axis (1-D runs)."""
     table = POINTS[r.LOAD]
-    columns = {attr: np.asarray(getattr(r, attr)).ravel() for _, attr, _ in table}
-    steps = {attr: np.asarray(getattr(r, attr)).ravel() for _, attr in STEP_PARTS}
+    shape = np.shape(r.load)
+
+    def column(attr: str) -> np.ndarray[Any, Any]:
+        return np.broadcast_to(np.asarray(getattr(r, attr)), shape).ravel()
+
+    columns = {attr: column(attr) for _, attr, _ in table}
+    steps = {attr: column(attr) for _, attr in STEP_PARTS}
     out = []
     for i in range(int(np.size(r.load))):
         p: dict[str, Any] = {key: kind(columns[attr][i]) for key, attr, kind in table}
@@ -88,6 +139,7 @@ def scenario_dict(s: Scenario) -> dict[str, Any]:
         "gamma": s.gamma,
         "efficiency": asdict(s.efficiency),
         "engine": asdict(s.engine),
+        "engine_profile": s.engine_name,
         "serving": asdict(s.engine),
     }
 
@@ -121,13 +173,62 @@ def estimate_dict(s: Scenario, r: LoadRun) -> dict[str, Any]:
             "max_batch": plan.max_batch,
             "min_gpus": min_gpus(s, s.context_tokens),
         },
+        "wall": r.wall,
         "points": points(r),
     }
+
+
+def _axis_value(axis: str, value: float) -> str:
+    if axis == "rate":
+        return "inf" if math.isinf(value) else f"{value:g}"
+    return f"{value:,.0f}"
+
+
+def _serving_rows(s: Scenario, r: LoadRun) -> list[str]:
+    header = (
+        f"{r.AXIS:>11} {'running':>8} {'wall':>12} {'TTFT':>9} {'TTFT p99':>9} {'ITL':>9} "
+        f"{'ITL p99':>9} {'e2e':>9} {'tok/s':>9} {'/GPU':>8} {'/user':>7} {'$/1M in':>8} "
+        f"{'$/1M out':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    rows = points(r)
+    for p, load in zip(rows, np.asarray(r.load).ravel(), strict=True):
+        value = _axis_value(r.AXIS, float(load))
+        mark = "" if p["stable"] else " !"
+        lines.append(
+            f"{value + mark:>11} {p['running_batch']:>8.1f} {p['binding_wall']:>12} "
+            f"{human_seconds(p['ttft_s']):>9} {human_seconds(p['ttft_p99_s']):>9} "
+            f"{human_seconds(p['itl_s']):>9} {human_seconds(p['itl_p99_s']):>9} "
+            f"{human_seconds(p['e2e_s']):>9} {p['output_tokens_per_s']:>9.1f} "
+            f"{p['output_tokens_per_s_per_gpu']:>8.1f} {p['per_user_tokens_per_s']:>7.1f} "
+            f"{p['cost_per_1m_input_usd']:>8.3f} {p['cost_per_1m_output_usd']:>8.3f}"
+        )
+    lines.append("")
+    lines.append(
+        "running: mean sequences in a decode step, per replica; wall: the limit the load has "
+        "reached (sequences, kv, token_budget) or compute (more load buys no throughput)"
+    )
+    if not all(p["stable"] for p in rows):
+        lines.append(
+            "!: at or above capacity, no steady state: the figures are for a run of "
+            f"{getattr(s.workload, 'num_requests', 0):,} requests (--num-requests), the queue "
+            f"growing through it"
+        )
+    return lines
 
 
 def estimate_table(s: Scenario, r: LoadRun) -> str:
     plan = memory_plan(s, s.context_tokens)
     m = s.model
+    load = ""
+    serving = any(key == "stable" for key, _, _ in POINTS[r.LOAD])
+    if serving:
+        e = s.engine
+        load = (
+            f"; {r.LOAD} load on {s.engine_name}: {e.max_num_seqs} sequences, "
+            f"{e.max_batched_tokens:,} tokens/step, chunked prefill "
+            f"{'on' if e.chunked_prefill else 'off'}"
+        )
     lines = [
         f"{m.name} on {s.gpus} x {s.gpu.name} (TP {s.tp}"
         + (f", {s.replicas} replicas" if s.replicas > 1 else "")
@@ -136,9 +237,11 @@ def estimate_table(s: Scenario, r: LoadRun) -> str:
         f"{human_bytes(weight_bytes(m, s.weight_dtype))} ({s.weight_dtype}), KV "
         f"{kv_bytes_per_token(m, s.kv_dtype) / 1e3:.1f} kB/token; per GPU: weights "
         f"{human_bytes(plan.weights_bytes)}, KV budget {human_bytes(plan.kv_budget_bytes)}, "
-        f"largest batch that fits {plan.max_batch}",
+        f"largest batch that fits {plan.max_batch}{load}",
         "",
     ]
+    if serving:
+        return "\n".join(lines + _serving_rows(s, r))
     header = (
         f"{r.AXIS:>6} {'fits':>6} {'TTFT':>9} {'TPOT':>9} {'e2e':>9} {'tok/s':>9} "
         f"{'tok/s/req':>9} {'prefill':>8} {'decode':>8} {'comm':>5} {'$/1M in':>8} {'$/1M out':>8}"

@@ -37,6 +37,7 @@ class UsersRun(StaticBatchRun):
 class Users:
     KIND: ClassVar[str] = "users-kind"
     AXIS: ClassVar[str] = "users"
+    OWN: ClassVar[tuple[str, ...]] = ("batch_sizes",)  # the axis field it reads
 
     input_tokens: int
     output_tokens: int
@@ -104,6 +105,8 @@ def test_an_unknown_kind_is_refused_with_the_kinds_accepted() -> None:
     from engine.errors import InputError
 
     with pytest.raises(
-        InputError, match=r"--load 'queue' is not a workload kind \(accepted: static\)"
+        InputError,
+        match=r"the load 'queue' is not a workload kind "
+        r"\(accepted: static, concurrency, rate, offline\)",
     ):
         resolve(ScenarioInput(load="queue"), default_catalog(), default_efficiency())

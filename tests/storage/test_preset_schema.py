@@ -59,7 +59,9 @@ def test_saved_files_are_schema_2_with_the_workload_kind(home: Path) -> None:
         "output_tokens": 300,
         "batch_sizes": [1, 8],
     }
+    assert data["engine"]["name"] == "vllm-v0"  # the engine profile
     assert set(data["engine"]) == {
+        "name",
         "memory_utilization",
         "max_num_seqs",
         "max_batched_tokens",
@@ -69,6 +71,7 @@ def test_saved_files_are_schema_2_with_the_workload_kind(home: Path) -> None:
         "graph_max_tokens",
         "chunked_prefill",
         "kv_reserve",
+        "kv_of_free",
     }
     assert data["engine"]["chunked_prefill"] is False  # a TOML boolean
     assert data["efficiency"]["compute"] == real.efficiency.compute

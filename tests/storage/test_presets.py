@@ -215,6 +215,8 @@ def efficiencies(draw: st.DrawFn) -> Efficiency:
         seq_overhead_s=draw(st.floats(0, 0.1)),
         collective_latency_s=draw(st.floats(0, 0.1)),
         eager_layer_s=draw(st.floats(0, 0.1)),
+        request_overhead_s=draw(st.floats(0, 1.0)),
+        lockstep=draw(st.floats(0, 1.0)),
     )
 
 
@@ -227,7 +229,31 @@ def engines(draw: st.DrawFn) -> EngineSettings:
         block_size=draw(st.integers(1, 1024)),
         runtime_reserve_gib=draw(st.floats(0, 9999)),
         graph_max_context=draw(st.integers(1, MAX_TOKENS)),
+        graph_max_tokens=draw(st.integers(1, MAX_TOKENS)),
+        chunked_prefill=draw(st.booleans()),
+        kv_reserve=draw(st.floats(0, 1.0)),
+        kv_of_free=draw(st.booleans()),
     )
+
+
+@st.composite
+def loads(draw: st.DrawFn) -> dict[str, object]:
+    """A workload kind and its axis, as ScenarioInput's fields."""
+    kind = draw(st.sampled_from(["static", "concurrency", "rate", "offline"]))
+    counts = st.lists(st.integers(1, MAX_BATCH), min_size=1, max_size=8)
+    if kind == "static":
+        return {"load": kind, "batch_sizes": tuple(draw(counts))}
+    if kind == "concurrency":
+        return {"load": kind, "concurrency": tuple(draw(counts))}
+    requests = (draw(st.integers(1, 10_000_000)),)
+    if kind == "offline":
+        return {"load": kind, "num_requests": tuple(draw(counts))}
+    rate = st.one_of(st.floats(1e-6, 1e6), st.just(float("inf")))
+    return {
+        "load": kind,
+        "rates": tuple(draw(st.lists(rate, min_size=1))),
+        "num_requests": requests,
+    }
 
 
 @st.composite
@@ -249,15 +275,16 @@ def presets(draw: st.DrawFn) -> Preset:
         tp=tp,
         input_tokens=inp,
         output_tokens=out,
-        batch_sizes=draw(st.lists(st.integers(1, MAX_BATCH), min_size=1, max_size=8)),
+        **draw(loads()),
         mode=mode,
+        engine=draw(st.sampled_from([None, *sorted(CAT.engines)])),
         efficiency=None if mode == "ideal" else draw(st.one_of(st.none(), efficiencies())),
         flop_count=draw(st.sampled_from([None, "article", "flash"])),
         weight_dtype=draw(st.sampled_from([None, *WEIGHT_DTYPES])),
         kv_dtype=draw(st.sampled_from(KV_DTYPES)),
         price_per_gpu_hour=draw(st.one_of(st.none(), st.floats(0, 1e6))),
         gamma=draw(st.floats(0, 1e3)),
-        engine=draw(st.one_of(st.none(), engines())),
+        engine_settings=draw(st.one_of(st.none(), engines())),
     )
     return Preset(
         name=draw(NAMES),
