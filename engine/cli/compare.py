@@ -13,7 +13,13 @@ from typing import Any
 
 from engine.cli import measure_args
 from engine.errors import InputError
-from engine.measure.compare import Comparison, compare_measurement, load_files, skip_file
+from engine.measure.compare import (
+    Comparison,
+    FileComparison,
+    compare_measurement,
+    load_files,
+    skip_file,
+)
 from engine.physics.deployment import MODES
 from engine.storage.catalog import Catalog, default_catalog
 from engine.views.compare_report import compare_dict, compare_text
@@ -31,12 +37,19 @@ def run_compare(args: argparse.Namespace, catalog: Catalog) -> Comparison:
     return Comparison(tuple(files))
 
 
+def _why_not(f: FileComparison) -> str:
+    if f.skipped:
+        return f.skipped
+    reasons = dict.fromkeys(line.reason for line in f.lines if line.reason)
+    return f"none of its {len(f.lines)} rows can be expressed ({'; '.join(map(str, reasons))})"
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.worst < 0:
         raise InputError(f"--worst must be 0 or more, got {args.worst}")
     summary = run_compare(args, default_catalog())
     if not summary.compared:
-        reasons = "; ".join(f"{f.label}: {f.skipped}" for f in summary.files)
+        reasons = "; ".join(f"{f.label}: {_why_not(f)}" for f in summary.files)
         raise InputError(f"nothing to compare: {reasons}")
     if args.json:
         print(json.dumps(compare_dict(summary, args.mode, args.profile, args.worst), indent=2))

@@ -83,6 +83,13 @@ def add_args(p: argparse.ArgumentParser) -> None:
         help="weight precision (default: from the file's model tag, else the model's)",
     )
     p.add_argument("--kv-dtype", choices=KV_DTYPES, default=None, help="KV-cache precision")
+    p.add_argument(
+        "--engine",
+        default=None,
+        metavar="NAME",
+        help="the serving engine of every file (default: the file's server where it says, NIM: "
+        "trtllm, vllm bench serve: vllm, a table row: its engine column; else vllm-v0)",
+    )
     for key in ("memory_utilization", "max_num_seqs"):
         knob = SETTING_BY_KEY[key]
         p.add_argument(
@@ -109,13 +116,17 @@ def base_scenario(args: argparse.Namespace, catalog: Catalog, mode: str) -> Scen
 
 def overrides(meas: Measurement, args: argparse.Namespace, catalog: Catalog) -> FileOverrides:
     """The flags that override what ``meas`` records (``--gpus-for`` by the file's model)."""
-    model_id = resolve_model(meas, catalog, args.model)
     per_model = {catalog.model(m).id: n for m, n in args.gpus_for}
+    # a table's rows name their own models (and GPUs): --gpus-for does not apply to it
+    model_id = None if meas.format == "public-tsv" else resolve_model(meas, catalog, args.model)
     return FileOverrides(
         model=args.model,
         gpu=args.gpu,
-        gpus=per_model.get(model_id, args.gpus),
+        gpus=per_model.get(model_id, args.gpus) if model_id else args.gpus,
         tp=args.tp,
         weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype,
+        engine=args.engine,
+        factors_given=bool(getattr(args, "profile", None)),
+        settings=scenario_args.input_from_args(args).settings,
     )

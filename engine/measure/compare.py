@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.measure.detect import load_measurement
 from engine.measure.file_scenario import FileOverrides, Resolved, resolve_scenario
 from engine.measure.points import Measurement, Point
-from engine.measure.predict import PENDING, predict_targets, targets
+from engine.measure.predict import PENDING, Target, predict_targets, targets
+from engine.measure.table import express
 from engine.scenario.scenario import Scenario
 from engine.storage.catalog import Catalog
 
@@ -25,13 +27,6 @@ def not_compared_reason(meas: Measurement) -> str | None:
     """Why a file is not compared, or None when it is."""
     if targets(meas.points, meas.kind):
         return None
-    if meas.kind == "serving":
-        fixed = (
-            "fixed concurrency"
-            if any(p.concurrency for p in meas.points) or meas.format == "nim-csv"
-            else "a fixed request rate"
-        )
-        return f"serving measurement at {fixed} — not compared yet ({PENDING['serving']})"
     if meas.kind in PENDING:
         return f"{meas.kind} measurement — not compared yet ({PENDING[meas.kind]})"
     return "no quantity the engine predicts"
@@ -79,14 +74,47 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Line:
+    """A row of a table of measurements: its prediction, or why there is none."""
+
+    point: Point
+    metric: str
+    measured: float
+    predicted: float | None = None
+    reason: str | None = None
+    scenario: Scenario | None = None
+    assumed: tuple[str, ...] = ()
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """(the table it is from, its metric): how the errors are reported."""
+        return (self.point.row.table if self.point.row else "", self.metric)
+
+    @property
+    def error_pct(self) -> float | None:
+        if self.predicted is None:
+            return None
+        return (self.predicted - self.measured) / self.measured * 100
+
+
+@dataclass(frozen=True)
 class FileComparison:
-    """One file: its rows, or why it is not compared (``skipped``)."""
+    """One file: its rows, or why it is not compared (``skipped``). A table of measurements
+    (one number a row, each its own scenario) has its ``lines`` too, the ones the engine cannot
+    express among them."""
 
     measurement: Measurement
     rows: tuple[Row, ...] = ()
     resolved: Resolved | None = None
     skipped: str | None = None
     remarks: tuple[str, ...] = field(default_factory=tuple)
+    lines: tuple[Line, ...] = ()
+
+    def groups(self) -> dict[tuple[str, str], list[Line]]:
+        out: dict[tuple[str, str], list[Line]] = {}
+        for line in self.lines:
+            out.setdefault(line.group, []).append(line)
+        return out
 
     @property
     def label(self) -> str:
@@ -116,6 +144,32 @@ def skip_file(meas: Measurement, reason: str) -> FileComparison:
     return FileComparison(measurement=meas, skipped=reason, remarks=meas.remarks)
 
 
+def compare_table(
+    meas: Measurement, catalog: Catalog, base: Scenario, overrides: FileOverrides | None = None
+) -> FileComparison:
+    """Every row of a table under its own scenario (:func:`engine.measure.table.express`)."""
+    lines: list[Line] = []
+    for p in meas.points:
+        for metric, value in p.measured().items():
+            how = express(p, catalog, base, overrides)
+            if isinstance(how, str):
+                lines.append(Line(p, metric, value, reason=how))
+                continue
+            target = Target(p, metric, value, meas.kind)
+            try:
+                predicted = float(predict_targets(how.scenario, [target])[0])
+            except InputError as exc:
+                lines.append(Line(p, metric, value, reason=str(exc)))
+                continue
+            lines.append(Line(p, metric, value, predicted, None, how.scenario, how.assumed))
+    rows = tuple(
+        Row(line.point, line.metric, line.measured, line.predicted)
+        for line in lines
+        if line.predicted is not None
+    )
+    return FileComparison(measurement=meas, rows=rows, lines=tuple(lines), remarks=meas.remarks)
+
+
 def compare_measurement(
     meas: Measurement,
     catalog: Catalog,
@@ -128,6 +182,8 @@ def compare_measurement(
     reason = not_compared_reason(meas)
     if reason:
         return skip_file(meas, reason)
+    if meas.format == "public-tsv":
+        return compare_table(meas, catalog, base, overrides)
     overrides = overrides or FileOverrides()
     return compare_file(meas, resolve_scenario(meas, catalog, base, overrides, base_label))
 

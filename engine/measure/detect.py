@@ -22,6 +22,7 @@ from engine.measure.formats.llama_bench import (
 )
 from engine.measure.formats.nim_csv import NIM_COLUMNS, parse_nim_csv
 from engine.measure.formats.ollama import is_ollama, parse_ollama
+from engine.measure.formats.public_tsv import is_public_tsv, parse_public_tsv
 from engine.measure.formats.seed_json import parse_seed_json
 from engine.measure.formats.vllm_serve import is_vllm_serve, parse_vllm_serve
 from engine.measure.points import Measurement
@@ -100,6 +101,8 @@ def parse_text(text: str, path: str) -> Measurement:
             raise _unknown(
                 path, f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
+    if is_public_tsv(text.lstrip("\ufeff")):  # line numbers count from the file's first line
+        return parse_public_tsv(text.lstrip("\ufeff"), path)
     first_line = stripped.splitlines()[0]
     if "," in first_line:
         return parse_csv(stripped, path)

@@ -8,7 +8,9 @@ scenario itself is built by the one resolver (:func:`engine.scenario.resolve`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from engine.errors import InputError
 from engine.measure.names import quantization_from_name
@@ -55,6 +57,9 @@ class FileOverrides:
     tp: int | None = None
     weight_dtype: str | None = None
     kv_dtype: str | None = None
+    engine: str | None = None
+    factors_given: bool = False  # --profile: the base's factors stand, whatever the engine
+    settings: Mapping[str, Any] = field(default_factory=dict)  # engine settings given as flags
 
 
 def _model_ids(catalog: Catalog) -> list[str]:
@@ -178,7 +183,16 @@ def resolve_scenario(
     else:
         kv_dtype, sources["kv_dtype"] = base.kv_dtype, base_label
 
-    settings = asdict(base.engine)
+    # the engine: the flag's, else the file's server, else the base's
+    if overrides.engine:
+        engine, sources["engine"] = overrides.engine, "flag"
+    elif meas.engine:
+        engine, sources["engine"] = meas.engine, "file"
+    else:
+        engine, sources["engine"] = base.engine_name, base_label
+    own = engine != base.engine_name  # another engine: its settings and factors
+    settings = {**({} if own else asdict(base.engine)), **overrides.settings}
+    keep = base.mode == "realistic" and (not own or overrides.factors_given)
     if meas.step_tokens:
         settings["max_batched_tokens"] = meas.step_tokens
 
@@ -198,7 +212,8 @@ def resolve_scenario(
         input_tokens=max(1, round(shortest.context_tokens + shortest.input_tokens)),
         output_tokens=max(1, round(shortest.output_tokens)),
         mode=base.mode,
-        profile=base.efficiency if base.mode == "realistic" else None,
+        engine=engine,
+        profile=base.efficiency if keep else None,
         flop_count=base.flop_count,
         weight_dtype=weight_dtype,
         kv_dtype=kv_dtype,

@@ -39,7 +39,31 @@ METRICS: dict[str, str] = {
     "ttft_s": "mean time to first token, seconds",
     "tpot_s": "mean time per output token after the first, seconds",
     "itl_s": "mean inter-token latency, seconds",
+    "output_tokens_per_s": "serving: output tokens/s of the whole system",
+    "requests_per_s": "serving: requests completed per second",
+    "total_token_throughput": "serving: (input + output) tokens/s of the whole system",
+    "single_stream_tokens_per_s": "one request's decode speed (1 / time per output token)",
 }
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """What a row of a table of measurements (one number a row) says about its own setup."""
+
+    table: str  # the source's title: rows are grouped by it
+    source: str
+    engine: str
+    engine_version: str
+    model: str
+    precision: str
+    gpu: str
+    num_gpus: int | None
+    tp: int | None
+    pp: int | None
+    load: str  # as the table words it
+    metric: str  # the table's name of the quantity
+    notes: str
+    lengths_stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,14 @@ class Point:
     itl_s: float | None = None  # serving: mean inter-token latency
     concurrency: int | None = None  # serving: requests in flight (closed loop)
     request_rate: float | None = None  # serving: requests/s offered (inf: all at once)
+    num_requests: int | None = None  # serving: requests in the run (a rate's length)
+    offline: bool = False  # serving: every request queued at t = 0, the engine's own batch
+    output_tokens_per_s: float | None = None  # serving: whole system
+    requests_per_s: float | None = None
+    total_token_throughput: float | None = None  # serving: (input + output) tokens/s
+    single_stream_tokens_per_s: float | None = None
+    line: int | None = None  # the line of the file it was read from (a table of rows)
+    row: TableRow | None = None  # a table's row: its own model, GPU, layout, engine
 
     def measured(self) -> dict[str, float]:
         """Every quantity this point measured, in the order of :data:`METRICS`."""
@@ -96,5 +128,6 @@ class Measurement:
     tp: int | None = None
     weight_dtype: str | None = None  # an engine precision, when the file says (a quantised tag)
     kv_dtype: str | None = None
+    engine: str | None = None  # the engine profile the file's server is (None: the caller's)
     step_tokens: int | None = None  # tokens per forward step the runner used (llama.cpp n_ubatch)
     remarks: tuple[str, ...] = ()  # what a reader of the comparison should know about this file

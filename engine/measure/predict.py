@@ -14,12 +14,18 @@ A prediction uses each point's own batch and token counts, under the scenario re
 ``tokens_per_s`` (llama-bench prompt+generation tests)
     (prompt + generated tokens) over prefill + decode time.
 
-A quantity with no entry is not compared. Serving measurements (requests arriving continuously at a
-fixed concurrency or rate) have none yet: the serving model adds them as entries of this table.
+``serving``: a server under load (:mod:`engine.physics.serving`)
+    a point at a fixed concurrency is a closed loop of that many users; at a request rate, Poisson
+    arrivals for a run of its requests (``inf``: all at once); ``offline``, all queued at t = 0.
+    Its TTFT, ITL, TPOT, output tokens/s and requests/s are the load's steady state (or, above
+    capacity, the run's estimate); a single stream is one user's 1 / TPOT.
+
+A quantity with no entry is not compared.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +34,7 @@ import numpy.typing as npt
 
 from engine.errors import InputError
 from engine.measure.points import Point
+from engine.physics import serving
 from engine.physics.deployment import Deployment
 from engine.physics.static_batch import run
 
@@ -102,6 +109,24 @@ def prompt_and_generation_tokens_per_s(d: Deployment, points: Sequence[Point]) -
     return value
 
 
+def serving_run(d: Deployment, p: Point) -> serving.ServingRun:
+    """The serving model at point ``p``: its load, with its own (mean) lengths."""
+    S, n = float(round(p.input_tokens)), float(max(round(p.output_tokens), 1))
+    if p.offline:
+        return serving.offline(d, S, n, [p.num_requests or serving.DEFAULT_REQUESTS])
+    if p.concurrency:
+        return serving.closed_loop(d, S, n, [float(p.concurrency)])
+    rate = math.inf if p.request_rate is None else p.request_rate
+    return serving.poisson(d, S, n, [rate], p.num_requests or serving.DEFAULT_REQUESTS)
+
+
+def _serving(attr: str, scale: Callable[[Point], float] = lambda p: 1.0) -> Predictor:
+    def predict(d: Deployment, points: Sequence[Point]) -> Array:
+        return np.array([float(getattr(serving_run(d, p), attr)[0]) * scale(p) for p in points])
+
+    return predict
+
+
 #: (kind of measurement, quantity) -> its prediction. The kinds are
 #: :data:`engine.measure.points.KINDS`; the quantities :data:`engine.measure.points.METRICS`.
 PREDICTORS: dict[tuple[str, str], Predictor] = {
@@ -111,10 +136,19 @@ PREDICTORS: dict[tuple[str, str], Predictor] = {
     ("static-batch", "tokens_per_s"): prompt_and_generation_tokens_per_s,
     ("single-request", "prefill_tokens_per_s"): prefill_tokens_per_s,
     ("single-request", "decode_tokens_per_s"): decode_tokens_per_s,
+    ("serving", "ttft_s"): _serving("ttft_s"),
+    ("serving", "itl_s"): _serving("itl_s"),
+    ("serving", "tpot_s"): _serving("tpot_s"),
+    ("serving", "output_tokens_per_s"): _serving("output_tokens_per_s"),
+    ("serving", "requests_per_s"): _serving("requests_per_s"),
+    ("serving", "total_token_throughput"): _serving(
+        "requests_per_s", lambda p: p.input_tokens + p.output_tokens
+    ),
+    ("serving", "single_stream_tokens_per_s"): _serving("per_user_tokens_per_s"),
 }
 
 #: Why a kind with no predictor yet is not compared.
-PENDING: dict[str, str] = {"serving": "needs the serving model"}
+PENDING: dict[str, str] = {}
 
 
 def targets(points: Sequence[Point], kind: str) -> tuple[Target, ...]:

@@ -5,6 +5,7 @@ it generated itself."""
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -66,6 +67,7 @@ def test_compare_errors_come_from_the_files_numbers(
         "tp": "flag",
         "weight_dtype": "default",
         "kv_dtype": "default",
+        "engine": "default",  # a seed file does not say: vllm-v0, the default
     }
     # One point by hand: batch 8, as measured in the file and as the engine predicts it.
     raw = json.loads(path.read_text())["results"]["8"]
@@ -83,17 +85,16 @@ def test_compare_errors_come_from_the_files_numbers(
     assert data["worst"][0]["error_pct"] == max((p["error_pct"] for p in f["points"]), key=abs)
 
 
-def test_compare_table_and_serving_file_not_compared(capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_static_and_serving_files(capsys: pytest.CaptureFixture[str]) -> None:
     files = [str(SEED / "llama_31_8b_2000in_300out.json"), str(NIM)]
     assert main(["compare", *files, "--gpus", "1"]) == 0
     out = capsys.readouterr().out
-    assert (
-        f"{NIM}: serving measurement at fixed concurrency — not compared yet "
-        "(needs the serving model)" in out
-    )
+    assert f"{NIM}: nim-csv, serving" in out
+    assert "note: engine trtllm: NIM's optimized profiles run TensorRT-LLM" in out
+    assert "C=250" in out and "TTFT ms" in out and "out tok/s" in out
     assert "MAPE" in out and "Worst 5 points:" in out
     assert "llama-3.1-8b (from the file), 1 x h100-sxm, TP 1" in out
-    assert "1 not compared" in out
+    assert "not compared" not in out
 
 
 def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,9 +107,18 @@ def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> Non
     assert data["overall"]["points"] == 10
 
 
-def test_compare_with_nothing_comparable_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(capsys, ["compare", str(NIM), str(DATA / "vllm-bench-serve.json")])
-    assert "nothing to compare" in line and "not compared yet (needs the serving model)" in line
+def test_compare_with_nothing_comparable_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A table whose every row names a model the catalog lacks: nothing to compare."""
+    table = (SHARED / "public" / "measurements.tsv").read_text().splitlines()
+    llama2 = [table[0], *(r for r in table if "\tLlama 2 7B\t" in r)]
+    path = tmp_path / "llama2.tsv"
+    path.write_text("\n".join(llama2) + "\n")
+    line = one_line_error(capsys, ["compare", str(path)])
+    assert "nothing to compare" in line
+    assert f"{path}: none of its {len(llama2) - 1} rows" in line
+    assert "model 'Llama 2 7B' not in the catalog" in line
 
 
 def test_compare_llama_bench_and_ollama(capsys: pytest.CaptureFixture[str]) -> None:
@@ -216,9 +226,13 @@ def test_calibrate_refuses_too_little_data(capsys: pytest.CaptureFixture[str], h
     assert not (home / "profiles").exists()
 
 
-def test_calibrate_says_serving_files_are_not_used(capsys: pytest.CaptureFixture[str]) -> None:
-    line = one_line_error(capsys, ["calibrate", str(NIM)])
-    assert "too little data" in line and "not used:" in line and "serving" in line
+def test_calibrate_fits_a_serving_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """NIM's table under the trtllm engine: the fit lowers the error it starts from."""
+    assert main(["calibrate", str(NIM), "--factors", "compute,memory,step_overhead"]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"all points\s+([\d.]+)%\s+([\d.]+)%", out)
+    assert found is not None
+    assert float(found.group(2)) < float(found.group(1))
 
 
 def test_calibrate_saves_a_profile_estimate_uses(

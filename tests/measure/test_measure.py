@@ -72,7 +72,9 @@ def test_nim_csv_is_serving_at_fixed_concurrency() -> None:
     assert first.itl_s == pytest.approx(float(row["ITL_ms"]) / 1e3)
     assert (first.input_tokens, first.output_tokens) == (200, 200)
     assert (m.gpu_name, m.gpus, m.tp, m.weight_dtype) == ("H100_80G", 1, 1, "fp8")
-    assert not_compared_reason(m) is not None
+    assert first.output_tokens_per_s == pytest.approx(float(row["Throughput_tokens_per_s"]))
+    assert m.engine == "trtllm"  # NIM's optimized profiles
+    assert not_compared_reason(m) is None  # the serving model predicts it
     assert resolve_model(m, default_catalog()) == "llama-3.1-8b"  # from the file name
 
 

@@ -39,6 +39,7 @@ def parse_nim_csv(rows: list[dict[str, str]], path: str) -> Measurement:
                 itl_s=vals["ITL_ms"] / 1e3,
                 tpot_s=vals["ITL_ms"] / 1e3,
                 total_tokens_per_s=None,
+                output_tokens_per_s=vals["Throughput_tokens_per_s"],
                 concurrency=conc,
             )
         )
@@ -57,8 +58,14 @@ def parse_nim_csv(rows: list[dict[str, str]], path: str) -> Measurement:
         tp=int(tp.group(1)) if tp else None,
         weight_dtype=dtype if dtype in ("fp8", "bf16", "fp16", "int8", "int4") else None,
         kind="serving",
+        engine="trtllm",  # NIM's optimized profiles for NVIDIA GPUs run TensorRT-LLM
         notes={k: first[k] for k in ("version", "data_type") if first.get(k)},
-        remarks=("model not recorded in the CSV: named after the file",)
-        if not first.get("model")
-        else (),
+        remarks=(
+            "engine trtllm: NIM's optimized profiles run TensorRT-LLM",
+            *(
+                ("model not recorded in the CSV: named after the file",)
+                if not first.get("model")
+                else ()
+            ),
+        ),
     )

@@ -56,6 +56,11 @@ def parse_vllm_serve(objs: Sequence[Any], path: str) -> Measurement:
                 itl_s=ms("mean_itl_ms"),
                 concurrency=concurrency,
                 request_rate=rate_f,
+                num_requests=int(completed),
+                output_tokens_per_s=positive(
+                    obj["output_throughput"], f"{where}: output_throughput"
+                ),
+                requests_per_s=positive(obj["request_throughput"], f"{where}: request_throughput"),
             )
         )
         model = model or str(obj.get("model_id") or obj.get("tokenizer_id") or "")
@@ -65,5 +70,7 @@ def parse_vllm_serve(objs: Sequence[Any], path: str) -> Measurement:
         model_name=model,
         points=tuple(points),
         kind="serving",
+        engine="vllm",  # vllm bench serve: a vLLM server, V1 since 0.8
+        remarks=("engine vllm (V1): give --engine vllm-v0 for a server before 0.8",),
         notes={k: objs[0][k] for k in ("date", "backend", "label") if objs[0].get(k)},
     )
