@@ -319,7 +319,11 @@ def _spread(c: Curve, per: Array) -> tuple[Array, Array, Array, Array, float]:
     b = np.where(below, np.interp(per, users, B), B[-1])
     x_b = np.interp(b, B, X) * np.where(per < users[0], scale, 1.0)
     ttft = np.interp(b, B, T)
-    tpot = (np.interp(b, B, users / X) - ttft) / steps
+    # a user's tokens come no faster than the decode steps it is in (tiny prompts that ride every
+    # step leave the quadratic no decode-only time to stand on)
+    tpot = np.maximum(
+        (np.interp(b, B, users / X) - ttft) / steps, np.interp(b, B, c.decode.time[ok])
+    )
     X_s = np.where(below, x_b, float(X[-1]))
     ttft = np.where(below, ttft, np.maximum(per / float(X[-1]) - steps * tpot, ttft))
     return b, X_s, ttft, tpot, top

@@ -157,9 +157,9 @@ async def test_benchmark_overlay_and_error_table() -> None:
         assert screen.query_one(MeasuredPane).query_one("DataTable").row_count == 10
 
 
-async def test_a_serving_file_is_listed_and_leaves_the_scenario() -> None:
+async def test_a_serving_file_is_compared_and_leaves_the_scenario() -> None:
     """Its concurrencies are not batch sizes: the scenario on screen stays (it took them as a
-    static batch before); the file is listed as not compared, with the reason."""
+    static batch once); the file is compared point by point at its own loads."""
     a = app()
     async with a.run_test(size=(120, 40)) as pilot:
         before = a.main.dashboard.scenario
@@ -171,9 +171,12 @@ async def test_a_serving_file_is_listed_and_leaves_the_scenario() -> None:
         await pilot.pause()
         screen = a.main
         assert screen.dashboard.scenario == before
-        assert screen.comparison is not None and "not compared yet" in (
-            screen.comparison.skipped or ""
-        )
+        comparison = screen.comparison
+        assert comparison is not None and comparison.skipped is None
+        metrics = {r.metric for r in comparison.rows}
+        assert {"ttft_s", "itl_s", "output_tokens_per_s"} <= metrics
+        # every row is at a load of the file (its concurrencies), none at the screen's batches
+        assert {r.point.concurrency for r in comparison.rows} == {1, 5, 25, 50, 100, 150, 200, 250}
         assert screen.measured_points() == []
 
 
