@@ -93,7 +93,7 @@ def _from_vector(u: np.ndarray, names: tuple[str, ...], base: Efficiency) -> Eff
         if name in _FRACTIONS:
             values[name] = _FLOOR + (1 - _FLOOR) / (1 + np.exp(-v))
         else:
-            values[name] = min(_SCALE[name] * float(np.exp(min(v, 30.0))), _TOP[name])
+            values[name] = min(_SCALE[name] * float(np.exp(min(v, 30.0))), 0.999 * _TOP[name])
     return replace(base, **values)
 
 
@@ -111,15 +111,21 @@ def fit(
     free: tuple[str, ...] = PARAMS,
     robust_scale: float = 0.1,
     max_iter: int = 60,
+    weights: list[float] | None = None,
 ) -> FitResult:
     """Least-squares fit of ``free`` factors to the measured throughput of ``cases``.
 
     Residuals are log(predicted / measured) tokens/s, each file weighted equally (a file of 10
     points counts as much as a file of 7), with a soft-L1 loss so that single outliers (a
-    60-second stall in a one-off run) do not pull the factors. Factors the data cannot pin down
+    60-second stall in a one-off run) do not pull the factors; ``weights`` (one per case) weigh
+    the files otherwise (e.g. each table as much as another). Factors the data cannot pin down
     (no sensitivity, or a standard error above their value) are reported and held at ``start``.
     """
-    cases = [c for c in cases if c.targets]
+    if weights is not None and len(weights) != len(cases):
+        raise ValueError(f"{len(weights)} weights for {len(cases)} cases")
+    given = [1.0] * len(cases) if weights is None else weights
+    kept = [(c, w) for c, w in zip(cases, given, strict=True) if c.targets]
+    cases = [c for c, _ in kept]
     n_points = sum(len(c.targets) for c in cases)
     if n_points < max(8, 3 * len(free)):
         raise InputError(
@@ -127,7 +133,9 @@ def fit(
             f"(need at least {max(8, 3 * len(free))})"
         )
     measured = [c.measured() for c in cases]
-    weights = np.concatenate([np.full(len(m), 1.0 / len(m)) for m in measured])
+    weights_of = np.concatenate(
+        [np.full(len(m), w / len(m)) for m, (_, w) in zip(measured, kept, strict=True)]
+    )
 
     def residuals(eff: Efficiency) -> np.ndarray:
         pred = [predict_tokens_per_s(c, eff) for c in cases]
@@ -140,7 +148,7 @@ def fit(
         r = residuals(_from_vector(u, names, base))
         for it in range(1, max_iter + 1):  # noqa: B007 - reported
             robust = 1.0 / np.sqrt(1.0 + (r / robust_scale) ** 2)
-            w = np.sqrt(weights * robust)
+            w = np.sqrt(weights_of * robust)
             jac = np.empty((len(r), len(names)))
             for k in range(len(names)):
                 du = np.zeros_like(u)
@@ -169,7 +177,7 @@ def fit(
     # normal matrix too ill-conditioned to invert.
     r = residuals(eff)
     robust = 1.0 / np.sqrt(1.0 + (r / robust_scale) ** 2)
-    w = weights * robust
+    w = weights_of * robust
     jac = np.empty((len(r), len(free)))
     for k, name in enumerate(free):
         x = float(getattr(eff, name))

@@ -109,8 +109,22 @@ def prompt_and_generation_tokens_per_s(d: Deployment, points: Sequence[Point]) -
     return value
 
 
+#: The serving runs of one :func:`predict_targets` call, by deployment and point (a point's
+#: metrics share one run); the objects are kept beside their ids so that no id is reused.
+_RUNS: dict[tuple[int, int], tuple[Deployment, Point, serving.ServingRun]] = {}
+
+
 def serving_run(d: Deployment, p: Point) -> serving.ServingRun:
     """The serving model at point ``p``: its load, with its own (mean) lengths."""
+    hit = _RUNS.get((id(d), id(p)))
+    if hit is not None:
+        return hit[2]
+    run = _serving_run(d, p)
+    _RUNS[(id(d), id(p))] = (d, p, run)
+    return run
+
+
+def _serving_run(d: Deployment, p: Point) -> serving.ServingRun:
     S, n = float(round(p.input_tokens)), float(max(round(p.output_tokens), 1))
     if p.offline:
         return serving.offline(d, S, n, [p.num_requests or serving.DEFAULT_REQUESTS])
@@ -164,6 +178,7 @@ def targets(points: Sequence[Point], kind: str) -> tuple[Target, ...]:
 def predict_targets(d: Deployment, tgts: Sequence[Target]) -> Array:
     """The engine's value of every target under deployment ``d`` (its mode and efficiency)."""
     out = np.empty(len(tgts))
+    _RUNS.clear()
     groups: dict[tuple[str, str], list[int]] = {}
     for i, t in enumerate(tgts):
         groups.setdefault((t.kind, t.metric), []).append(i)
@@ -172,4 +187,5 @@ def predict_targets(d: Deployment, tgts: Sequence[Target]) -> Array:
         if predictor is None:
             raise InputError(f"no prediction of {key[1]!r} for a {key[0]} measurement")
         out[idx] = predictor(d, [tgts[i].point for i in idx])
+    _RUNS.clear()
     return out

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from engine.physics.cost import cost_per_million
 from engine.physics.deployment import Deployment
 from engine.physics.memory import MemoryPlan, memory_plan
+from engine.physics.queues import erlang_c, overload_waits, queue_quantile
 from engine.physics.static_batch import run as static_run
 from engine.physics.steady import LOWEST, Curve, curve
 from engine.physics.step import StepCost
@@ -125,33 +126,6 @@ def _knee(c: Curve) -> Array:
         return np.ones_like(c.B)
     slope: Array = np.gradient(np.log(c.X), np.log(c.B))
     return slope
-
-
-def _erlang_c(servers: float, offered: Array) -> Array:
-    """Probability that an arrival waits, M/M/c with ``servers`` slots and ``offered`` load
-    (the mean number busy); 1 at and beyond full load. By the stable recursion on the Erlang-B
-    formula, vectorised over ``offered``."""
-    c = max(int(servers), 1)
-    a = np.asarray(offered, dtype=np.float64)
-    b = np.ones_like(a)
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    rho = a / c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.where(rho < 1.0, b / (1.0 - rho * (1.0 - b)), 1.0)
-    out: Array = np.clip(wait, 0.0, 1.0)
-    return out
-
-
-def _queue_quantile(mean_wait: Array, busy: Array, p: float) -> Array:
-    """The p-quantile of a wait with P(wait > 0) = ``busy`` and an exponential tail of mean
-    ``mean_wait`` (as M/G/1 waits are)."""
-    busy = np.clip(busy, 1e-12, 1.0)
-    tail = mean_wait / busy
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(1.0 - p >= busy, 0.0, tail * np.log(busy / (1.0 - p)))
-    out: Array = np.maximum(q, 0.0)
-    return out
 
 
 @dataclass(frozen=True)
@@ -360,7 +334,7 @@ def closed_loop(d: Deployment, S: float, n: float, concurrency: npt.ArrayLike) -
     p99 = front + np.maximum((1.0 - phi) * spread_p99 + phi * last_c, ttft - front)
     wall = (1.0 - phi) * top + phi * float(c.B[-1])
     running = (1.0 - phi) * b_s + phi * np.minimum(np.maximum(per, 1.0), c.B[-1])
-    stalls = c.at(c.share, np.maximum(running, LOWEST)) * others
+    stalls = (1.0 - phi) * c.at(c.share, np.maximum(running, LOWEST)) * others  # cohorts: none
     point = _Point(
         running, ttft, ttft, p99, np.ones_like(C, dtype=bool), X, per > wall, tpot, stalls
     )
@@ -394,7 +368,7 @@ def poisson(
     # near the wall, arrivals wait for a decode slot: Erlang C over the wall's slots
     slots = c.walls.limit
     offered = np.minimum(b, slots * (1.0 - 1e-9))
-    waits = _erlang_c(slots, offered)
+    waits = erlang_c(slots, offered)
     service = steps * tau + own
     w_slot = waits * service / np.maximum(slots - offered, 1e-9)
     residual = tau / 2.0
@@ -404,20 +378,56 @@ def poisson(
     wait = np.minimum(w_prefill + w_slot, cap)
     busy_any = np.clip(np.maximum(busy, waits), 1e-12, 1.0)
     ttft = front + residual + own + wait
-    p50 = front + residual + own + np.minimum(_queue_quantile(wait, busy_any, 0.5), cap)
-    p99 = front + 2 * residual + own + np.minimum(_queue_quantile(wait, busy_any, 0.99), 3 * cap)
-    # above capacity: the queue grows at (rate - capacity) for the run's N requests
+    p50 = front + residual + own + np.minimum(queue_quantile(wait, busy_any, 0.5), cap)
+    p99 = front + 2 * residual + own + np.minimum(queue_quantile(wait, busy_any, 0.99), 3 * cap)
+    # Above capacity, a run of N requests (queues.overload_waits): the running batch grows past
+    # the knee of the throughput curve by the backlog, and the requests wait for the prompts
+    # before them or for a slot; all at once (inf), the engine fills its batch as offline.
+    knee_b = float(np.interp(0.98 * capacity, X_grid, c.B))
     with np.errstate(divide="ignore"):
-        growth = np.maximum(1.0 / capacity - np.where(np.isfinite(per), 1.0 / per, 0.0), 0.0)
-    late = front + residual + own + cap + (N - 1.0) / 2.0 * growth
+        backlog = N * np.clip(1.0 - capacity / per, 0.0, 1.0)
+    b = np.where(stable, b, np.clip(backlog, knee_b, c.B[-1]))
+    mu = c.at(c.full_tokens / c.S / c.full_step, b)  # prompts/s, steps full of prompts
+    mean_wait, wait99 = overload_waits(per, N, mu, capacity, float(c.B[-1]))
+    late = front + residual + own + np.maximum(cap, mean_wait)
     ttft = np.where(stable, ttft, late)
     p50 = np.where(stable, p50, late)
-    p99 = np.where(stable, p99, front + 2 * residual + own + 3 * cap + 0.99 * (N - 1.0) * growth)
-    X = np.where(stable, per, capacity)
-    point = _Point(b, ttft, p50, p99, stable, X, ~stable)
+    p99 = np.where(stable, p99, front + 2 * residual + own + np.maximum(3 * cap, wait99))
+    tpot = c.at(c.tau, b)
+    # a run of N requests ends with the last one: below capacity it measures
+    # N / (N / rate + E2E); above, the requests flow at the capacity and the last ones drain
+    e2e = ttft + steps * tpot
+    drain = steps * c.at(c.decode.time, b)
+    with np.errstate(invalid="ignore"):  # inf / inf where the rate is inf (not stable)
+        X = np.where(stable, per * N / (N + per * e2e), N / (N / capacity + drain))
+    whole = ~np.isfinite(per)
+    if np.any(whole):  # all at once: the offline run of the N requests
+        off = offline(d, S, n, [num_requests])
+        b = np.where(whole, off.running_batch[0], b)
+        X = np.where(whole, off.requests_per_s[0] / d.replicas, X)
+        tpot = np.where(whole, off.tpot_s[0], tpot)
+    point = _Point(b, ttft, p50, p99, stable, X, ~stable, tpot)
     run = _assemble(RateRun, d, c, lam, point, capacity * d.replicas)
     assert isinstance(run, RateRun)
     return run
+
+
+def _staircase(d: Deployment, c: Curve, m: Array) -> tuple[Array, Array, Array, Array]:
+    """``m`` requests queued together on an engine with chunked prefill: each step carries a
+    token budget of their prompts beside the decode of those already prefilled (half of them, on
+    average), so group k of K gets its first token after k steps. Returns (mean time to first
+    token, the last group's, the staircase's length, TPOT), per replica."""
+    cost = StepCost(d)
+    T = float(d.engine.max_batched_tokens)
+    per_token = float(cost.prefill_flops(np.asarray(c.S))) / c.S
+    running = m / 2.0
+    room = np.maximum(T - running, min(c.S, T))
+    K = np.maximum(m * c.S / room, 1.0)
+    tokens = np.minimum(m * c.S / K, room)
+    context = running * (c.S + 1.0)
+    step = cost.mixed(running, context, tokens, tokens * per_token, m / K, 0.0 * m).time
+    decode = c.at(c.decode.time, m)
+    return (K + 1.0) / 2.0 * step, K * step, K * step, decode
 
 
 def offline(d: Deployment, S: float, n: float, num_requests: npt.ArrayLike) -> OfflineRun:
@@ -437,18 +447,29 @@ def offline(d: Deployment, S: float, n: float, num_requests: npt.ArrayLike) -> O
     front = d.efficiency.request_overhead_s
     steps = max(n - 1.0, 0.0)
     flow = c.chunked & (per > top)
-    fill = cohort.prefill_s  # the first cohort's staircase
-    makespan = np.where(flow, fill + per / capacity, static.e2e_s)
+    m = np.minimum(per, top)
+    if c.chunked:  # the first cohort's staircase: K steps of a budget's prompts
+        first, last_first, fill, tpot_c = _staircase(d, c, m)
+        first_e2e = fill + steps * tpot_c  # the last group's prefill, then its decode
+    else:
+        first, last_first = cohort.ttft_s, cohort.prefill_s
+        fill, tpot_c, first_e2e = cohort.prefill_s, static.tpot_s, static.e2e_s
+    # flowing: slots refill as they free, at the capacity; the last ones' decode drains after
+    drain = steps * float(c.decode.time[-1])
+    makespan = np.where(flow, per / capacity + drain, np.where(c.chunked, first_e2e, static.e2e_s))
     X = N / d.replicas / makespan
     later = np.maximum(per - top, 0.0)
     # later requests wait for a slot: admitted at fill + k / capacity, k = 1 .. later
-    ttft_flow = (top * cohort.ttft_s + later * (fill + later / (2.0 * capacity))) / per
-    ttft = front + np.where(flow, ttft_flow, static.ttft_s)
+    ttft_flow = (m * first + later * (fill + later / (2.0 * capacity))) / per
+    own = first if c.chunked else static.ttft_s
+    ttft = front + np.where(flow, ttft_flow, own)
     p99 = front + np.where(
-        flow, fill + 0.99 * later / capacity, static.e2e_s - steps * static.tpot_s
+        flow,
+        fill + 0.99 * later / capacity,
+        last_first if c.chunked else static.e2e_s - steps * static.tpot_s,
     )
-    b = np.minimum(per, top)
-    tpot = np.where(flow, float(c.tau[-1]), static.tpot_s)
+    b = m
+    tpot = np.where(flow, float(c.tau[-1]), tpot_c if c.chunked else static.tpot_s)
     stable = np.ones_like(N, dtype=bool)
     point = _Point(b, ttft, ttft, np.maximum(p99, ttft), stable, X, per >= top, tpot)
     run = _assemble(OfflineRun, d, c, N, point, math.inf)

@@ -138,20 +138,20 @@ def simulate(
     total = num_requests + warmup
     rng = np.random.default_rng(seed)
 
+    # A request reaches the scheduler the front end's time after it was sent (HTTP, tokenizer):
+    # its latencies count from the sending; the server does nothing for it meanwhile.
+    front = d.efficiency.request_overhead_s
     waiting: deque[_Request] = deque()
-    arrivals: list[tuple[float, int]] = []  # (time, order) of future arrivals
+    arrivals: list[tuple[float, int, int]] = []  # (at the scheduler, order, user) to come
     if concurrency is not None:
-        for u in range(min(concurrency, total)):
-            waiting.append(_Request(0.0, user=u))
-        issued = len(waiting)
+        arrivals = [(front, u, u) for u in range(min(concurrency, total))]
     elif rate is None or math.isinf(rate):
-        waiting.extend(_Request(0.0) for _ in range(total))
-        issued = total
+        arrivals = [(front, i, -1) for i in range(total)]
     else:
         times = np.cumsum(rng.exponential(1.0 / rate, size=total))
-        arrivals = [(float(t), i) for i, t in enumerate(times)]
-        heapq.heapify(arrivals)
-        issued = total
+        arrivals = [(float(t) + front, i, -1) for i, t in enumerate(times)]
+    heapq.heapify(arrivals)
+    issued = len(arrivals)
 
     running: list[_Request] = []
     finished: list[_Request] = []
@@ -163,7 +163,8 @@ def simulate(
     made = 0  # output tokens made in the measured window
     while len(finished) < total:
         while arrivals and arrivals[0][0] <= t:
-            waiting.append(_Request(heapq.heappop(arrivals)[0]))
+            at, _, user = heapq.heappop(arrivals)
+            waiting.append(_Request(at - front, user=user))
         while waiting and len(running) < e.max_num_seqs and used + held <= capacity:
             running.append(waiting.popleft())
             used += held
@@ -228,7 +229,7 @@ def simulate(
             if len(finished) == warmup:
                 window_start = t
             if concurrency is not None and issued < total:
-                waiting.append(_Request(t, user=r.user))
+                heapq.heappush(arrivals, (t + front, issued, r.user))
                 issued += 1
     measured = finished[warmup:]
     start = 0.0 if warmup == 0 else window_start

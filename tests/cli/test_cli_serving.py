@@ -85,10 +85,13 @@ def test_rates_report_capacity_and_inf_as_a_string(capsys: pytest.CaptureFixture
     capacity = data["wall"]
     assert isinstance(capacity, float) and 0.5 < capacity < 100
     assert [p["stable"] for p in points] == [True, True, False, False]
-    for p in points[:2]:  # below capacity the server serves what arrives
-        assert p["requests_per_s"] == pytest.approx(p["rate"], rel=1e-9)
-    for p in points[2:]:  # above it, its capacity, the queue growing
-        assert p["requests_per_s"] == pytest.approx(capacity, rel=1e-9)
+    for p in points[:2]:  # below capacity it serves what arrives, over the run of 500 requests:
+        # they arrive over 500 / rate seconds and the last one ends E2E later
+        run_s = 500 / p["rate"] + p["e2e_s"]
+        assert p["requests_per_s"] == pytest.approx(500 / run_s, rel=1e-9)
+    for p in points[2:]:  # above it, no more than its capacity, the queue growing
+        assert p["requests_per_s"] <= capacity * (1 + 1e-9)
+        assert p["requests_per_s"] > 0.5 * capacity
     assert points[0]["ttft_s"] <= points[1]["ttft_s"] < points[2]["ttft_s"] <= points[3]["ttft_s"]
 
 
@@ -158,6 +161,7 @@ REFUSED = [
     (["--num-requests", "0", "--offline"], "--num-requests must be from 1"),
     (["--engine", "vllm-v9"], "--engine: unknown engine 'vllm-v9' (accepted: llamacpp, sglang"),
     (["--engine", "../../etc/passwd"], "unknown engine"),
+    (["--batch", "8", "--simulate"], "--simulate runs a point of a serving load"),
 ]
 
 
@@ -181,3 +185,40 @@ def test_the_table_marks_unstable_rates(capsys: pytest.CaptureFixture[str]) -> N
     assert len(rows) == 2
     assert "a run of 200 requests" in out
     assert not math.isnan(float(rows[0].split()[1]))  # the running batch
+
+
+def test_simulate_runs_the_last_point_step_by_step(capsys: pytest.CaptureFixture[str]) -> None:
+    """The simulator beside the analytical model, at the axis's last point (16 users); the
+    simulated run keeps Little's law (users = requests/s x E2E) and makes n tokens a request.
+    Its users start together and their lengths are fixed, so they stay a cohort: lockstep 1."""
+    data = estimate(
+        capsys,
+        "--concurrency",
+        "4,16",
+        "--input-tokens",
+        "500",
+        "--output-tokens",
+        "100",
+        "--lockstep",
+        "1",
+        "--simulate",
+    )
+    sim = data["simulation"]
+    assert isinstance(sim, dict)
+    assert sim["load"] == "concurrency" and sim["value"] == 16.0
+    assert sim["requests"] >= 200 and sim["warmup"] == 16 and sim["steps"] > 100
+    got = sim["simulated"]
+    assert 16 == pytest.approx(got["requests_per_s"] * got["e2e_s"], rel=0.05)
+    assert got["output_tokens_per_s"] == pytest.approx(100 * got["requests_per_s"], rel=0.05)
+    point = data["points"][-1]  # type: ignore[index]
+    assert sim["analytic"]["ttft_s"] == point["ttft_s"]
+    for key in ("ttft_s", "tpot_s", "itl_p99_s", "e2e_s", "output_tokens_per_s"):
+        assert abs(sim["gap_pct"][key]) < 5, key  # the same step prices, the same regime
+
+
+def test_simulate_in_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["estimate", "--rate", "2", "--num-requests", "100", "--simulate"]) == 0
+    out = capsys.readouterr().out
+    assert "simulated step by step at rate 2" in out
+    assert "100 requests measured" in out
+    assert len([line for line in out.splitlines() if line.strip().startswith("TTFT")]) == 3
