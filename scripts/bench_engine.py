@@ -1,4 +1,4 @@
-"""Engine speed against the targets of issue #2. Run: .venv/bin/python scripts/bench_engine.py
+"""Engine speed against the targets of issues #2 and #9. Run: .venv/bin/python scripts/bench_engine.py
 
 Reports the median and the best of many repeats (engine time only: the scenario is built once).
 Exit code 1 if a median misses its target.
@@ -44,10 +44,24 @@ def main() -> int:
     many = ScenarioInput(output_tokens=16_000, batch_sizes=tuple(range(1, 1025)))
     big = resolve(many, cat, profile)
     batches, contexts = np.arange(1, 257), np.linspace(128, 32_768, 256)
+    # issue #9: a 64-point serving sweep (the whole curve, walls and queues, for every point)
+    users = tuple(int(c) for c in np.unique(np.geomspace(1, 4096, 80).astype(int))[:64])
+    closed = resolve(ScenarioInput(load="concurrency", concurrency=users), cat, profile)
+    rates = tuple(float(r) for r in np.geomspace(0.1, 60.0, 63)) + (float("inf"),)
+    poisson = resolve(ScenarioInput(load="rate", rates=rates), cat, profile)
+    trt = resolve(
+        ScenarioInput(load="rate", rates=rates, engine="trtllm", model="llama-3.1-8b"),
+        cat,
+        profile,
+    )
+    assert len(users) == 64 and len(rates) == 64
     cases = [
         ("batch sweep, 10 sizes, 2,035 in / 300 out", sweep.run, 1e-3, 2000),
         ("1,024 batch sizes x 16,000 output tokens", big.run, 1.0, 50),
         ("boundness grid 256 x 256", lambda: boundness(sweep, batches, contexts), 50e-3, 200),
+        ("64 concurrencies 1-4,096 (vllm-v0, 70B TP4)", closed.run, 5e-3, 300),
+        ("64 rates 0.1/s-inf (vllm-v0, 70B TP4)", poisson.run, 5e-3, 300),
+        ("64 rates 0.1/s-inf (trtllm, 8B, chunked)", trt.run, 5e-3, 300),
     ]
     ok = True
     print(f"{'case':<45} {'median':>10} {'best':>10} {'target':>8}")

@@ -11,22 +11,25 @@ Array = npt.NDArray[np.float64]
 
 def erlang_c(servers: float, offered: Array) -> Array:
     """Probability that an arrival waits, M/M/c with ``servers`` slots and ``offered`` load
-    (the mean number busy); 1 at and beyond full load. By the stable recursion on the Erlang-B
-    formula, vectorised over ``offered``."""
+    (the mean number busy); 1 at and beyond full load.
+
+    Erlang B's recursion 1/B_k = 1 + (k / a) / B_(k-1) unrolls to 1/B_c = sum over i of the
+    products (c / a) (c - 1) / a ... (c - i + 1) / a, summed here in logs over all i at once
+    (vectorised over ``offered`` and the slots; no overflow for thousands of slots). Below half
+    load on 64 slots or more an arrival waits with probability below 1e-6: left at 0."""
     c = max(int(servers), 1)
     a = np.asarray(offered, dtype=np.float64)
     rho = a / c
-    # Below half load on 64 slots or more, an arrival waits with probability below 1e-6: those are
-    # left at 0 rather than run through c steps of the recursion.
-    near = (rho >= 0.5) | (c < 64)
-    b = np.ones_like(a)
+    near = ((rho >= 0.5) | (c < 64)) & (a > 0)
+    b = np.zeros_like(a)
     if np.any(near):
-        x = a[near]
-        bx = np.ones_like(x)
-        for k in range(1, c + 1):
-            bx = x * bx / (k + x * bx)
-        b[near] = bx
-    b[~near] = 0.0
+        x = a[near][:, None]
+        m = np.arange(c, 0, -1, dtype=np.float64)[None, :]  # c, c - 1, ..., 1
+        logs = np.concatenate(
+            (np.zeros((x.shape[0], 1)), np.cumsum(np.log(m) - np.log(x), axis=1)), axis=1
+        )
+        top = logs.max(axis=1, keepdims=True)
+        b[near] = np.exp(-(top[:, 0] + np.log(np.sum(np.exp(logs - top), axis=1))))
     with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(rho < 1.0, b / (1.0 - rho * (1.0 - b)), 1.0)
     out: Array = np.clip(wait, 0.0, 1.0)

@@ -388,7 +388,12 @@ def poisson(
         backlog = N * np.clip(1.0 - capacity / per, 0.0, 1.0)
     b = np.where(stable, b, np.clip(backlog, knee_b, c.B[-1]))
     mu = c.at(c.full_tokens / c.S / c.full_step, b)  # prompts/s, steps full of prompts
-    mean_wait, wait99 = overload_waits(per, N, mu, capacity, float(c.B[-1]))
+    mean_wait, wait99 = np.zeros_like(per), np.zeros_like(per)
+    if not np.all(stable):
+        over = ~stable
+        mean_wait[over], wait99[over] = overload_waits(
+            per[over], N, mu[over], capacity, float(c.B[-1])
+        )
     late = front + residual + own + np.maximum(cap, mean_wait)
     ttft = np.where(stable, ttft, late)
     p50 = np.where(stable, p50, late)
@@ -432,44 +437,39 @@ def _staircase(d: Deployment, c: Curve, m: Array) -> tuple[Array, Array, Array, 
 
 def offline(d: Deployment, S: float, n: float, num_requests: npt.ArrayLike) -> OfflineRun:
     """``num_requests`` requests queued at t = 0: the engine fills its running batch to the wall
-    (maximum throughput). Up to the wall they are one cohort, prefilled then decoded together:
-    the static batch. Beyond it, an engine that prefills whole prompts in steps of their own
-    runs them in waves, exactly the static batch's (fixed lengths end a wave together); one with
-    chunked prefill refills each slot as it frees, so after the first cohort requests flow at the
-    steady state's capacity."""
+    (maximum throughput). An engine that prefills whole prompts in steps of their own runs the
+    static batch: one cohort up to the wall, prefilled then decoded together, and beyond it
+    waves (fixed lengths end a wave together). One with chunked prefill runs the cohort as a
+    staircase (:func:`_staircase`) and refills each slot as it frees, so past the wall the
+    requests flow at the steady state's capacity."""
     N = np.asarray(num_requests, dtype=np.float64)
     c = curve(d, S, n)
     per = np.maximum(np.ceil(N / d.replicas), 1.0)
     top = float(c.B[-1])
-    static = static_run(d, N, S, n)
-    cohort = static_run(d, np.full_like(N, top * d.replicas), S, n)
     capacity = float(c.X[-1])
     front = d.efficiency.request_overhead_s
     steps = max(n - 1.0, 0.0)
-    flow = c.chunked & (per > top)
     m = np.minimum(per, top)
+    b = m
     if c.chunked:  # the first cohort's staircase: K steps of a budget's prompts
         first, last_first, fill, tpot_c = _staircase(d, c, m)
-        first_e2e = fill + steps * tpot_c  # the last group's prefill, then its decode
-    else:
-        first, last_first = cohort.ttft_s, cohort.prefill_s
-        fill, tpot_c, first_e2e = cohort.prefill_s, static.tpot_s, static.e2e_s
-    # flowing: slots refill as they free, at the capacity; the last ones' decode drains after
-    drain = steps * float(c.decode.time[-1])
-    makespan = np.where(flow, per / capacity + drain, np.where(c.chunked, first_e2e, static.e2e_s))
+        flow = per > top
+        # flowing: slots refill as they free, at the capacity; the last ones' decode drains
+        drain = steps * float(c.decode.time[-1])
+        makespan = np.where(flow, per / capacity + drain, fill + steps * tpot_c)
+        later = np.maximum(per - top, 0.0)
+        # later requests wait for a slot: admitted at fill + k / capacity, k = 1 .. later
+        ttft_flow = (m * first + later * (fill + later / (2.0 * capacity))) / per
+        ttft = front + np.where(flow, ttft_flow, first)
+        p99 = front + np.where(flow, fill + 0.99 * later / capacity, last_first)
+        tpot = np.where(flow, float(c.tau[-1]), tpot_c)
+    else:  # whole prompts in steps of their own: the static batch's cohort, or its waves
+        static = static_run(d, N, S, n)
+        makespan = static.e2e_s
+        ttft = front + static.ttft_s
+        p99 = front + static.e2e_s - steps * static.tpot_s
+        tpot = static.tpot_s
     X = N / d.replicas / makespan
-    later = np.maximum(per - top, 0.0)
-    # later requests wait for a slot: admitted at fill + k / capacity, k = 1 .. later
-    ttft_flow = (m * first + later * (fill + later / (2.0 * capacity))) / per
-    own = first if c.chunked else static.ttft_s
-    ttft = front + np.where(flow, ttft_flow, own)
-    p99 = front + np.where(
-        flow,
-        fill + 0.99 * later / capacity,
-        last_first if c.chunked else static.e2e_s - steps * static.tpot_s,
-    )
-    b = m
-    tpot = np.where(flow, float(c.tau[-1]), tpot_c if c.chunked else static.tpot_s)
     stable = np.ones_like(N, dtype=bool)
     point = _Point(b, ttft, ttft, np.maximum(p99, ttft), stable, X, per >= top, tpot)
     run = _assemble(OfflineRun, d, c, N, point, math.inf)
