@@ -120,10 +120,14 @@ def simulate(
     num_requests: int = 200,
     warmup: int = 0,
     seed: int = 0,
+    spread_s: float = 0.0,
 ) -> Simulation:
     """Simulate one replica. Exactly one of ``concurrency`` (users in a closed loop) or ``rate``
-    (Poisson arrivals per second; ``inf`` or None with no concurrency: all ``num_requests`` at
-    t = 0) sets the load; ``num_requests`` are measured after ``warmup`` more have ended."""
+    (Poisson arrivals per second; ``inf``: all ``num_requests`` sent at t = 0; None with no
+    concurrency: offline, all queued at t = 0 inside the engine, no front end) sets the load;
+    ``num_requests`` are measured after ``warmup`` more have ended. A closed loop's users send
+    their first requests together, or evenly over ``spread_s`` seconds: with fixed lengths,
+    users that start together stay a cohort, users spread out stay spread."""
     if S < 1 or n < 1:
         raise InputError(f"prompt and output tokens must be at least 1, got {S} and {n}")
     e = d.engine
@@ -138,19 +142,32 @@ def simulate(
     total = num_requests + warmup
     rng = np.random.default_rng(seed)
 
-    # A request reaches the scheduler the front end's time after it was sent (HTTP, tokenizer):
-    # its latencies count from the sending; the server does nothing for it meanwhile.
+    # A request passes the front end (HTTP, tokenizer) before the scheduler sees it: one server,
+    # first come first served, ``request_overhead_s`` a request. Its latencies count from the
+    # sending; the GPU does nothing for it meanwhile.
     front = d.efficiency.request_overhead_s
+    front_free = 0.0
     waiting: deque[_Request] = deque()
-    arrivals: list[tuple[float, int, int]] = []  # (at the scheduler, order, user) to come
+    arrivals: list[tuple[float, int, int, float]] = []  # (at the scheduler, order, user, sent)
+
+    def send(sent: float, order: int, user: int) -> None:
+        nonlocal front_free
+        front_free = max(sent, front_free) + front
+        heapq.heappush(arrivals, (front_free, order, user, sent))
+
     if concurrency is not None:
-        arrivals = [(front, u, u) for u in range(min(concurrency, total))]
-    elif rate is None or math.isinf(rate):
-        arrivals = [(front, i, -1) for i in range(total)]
+        users = min(concurrency, total)
+        for u in range(users):
+            send(u * spread_s / users, u, u)
+    elif rate is None:  # offline: in the engine's own process, no front end
+        arrivals = [(0.0, i, -1, 0.0) for i in range(total)]
+    elif math.isinf(rate):  # all at once, to a server
+        for i in range(total):
+            send(0.0, i, -1)
     else:
         times = np.cumsum(rng.exponential(1.0 / rate, size=total))
-        arrivals = [(float(t) + front, i, -1) for i, t in enumerate(times)]
-    heapq.heapify(arrivals)
+        for i, t in enumerate(times):
+            send(float(t), i, -1)
     issued = len(arrivals)
 
     running: list[_Request] = []
@@ -163,8 +180,8 @@ def simulate(
     made = 0  # output tokens made in the measured window
     while len(finished) < total:
         while arrivals and arrivals[0][0] <= t:
-            at, _, user = heapq.heappop(arrivals)
-            waiting.append(_Request(at - front, user=user))
+            _, _, user, sent = heapq.heappop(arrivals)
+            waiting.append(_Request(sent, user=user))
         while waiting and len(running) < e.max_num_seqs and used + held <= capacity:
             running.append(waiting.popleft())
             used += held
@@ -229,7 +246,7 @@ def simulate(
             if len(finished) == warmup:
                 window_start = t
             if concurrency is not None and issued < total:
-                heapq.heappush(arrivals, (t + front, issued, r.user))
+                send(t, issued, r.user)
                 issued += 1
     measured = finished[warmup:]
     start = 0.0 if warmup == 0 else window_start

@@ -57,11 +57,14 @@ def parse_nim_csv(rows: list[dict[str, str]], path: str) -> Measurement:
         gpus=int(count) if count.isdigit() else None,
         tp=int(tp.group(1)) if tp else None,
         weight_dtype=dtype if dtype in ("fp8", "bf16", "fp16", "int8", "int4") else None,
+        # NIM's fp8 TensorRT-LLM profiles quantise the KV cache too (the engines' kv_cache_dtype)
+        kv_dtype="fp8" if dtype == "fp8" else None,
         kind="serving",
         engine="trtllm",  # NIM's optimized profiles for NVIDIA GPUs run TensorRT-LLM
         notes={k: first[k] for k in ("version", "data_type") if first.get(k)},
         remarks=(
             "engine trtllm: NIM's optimized profiles run TensorRT-LLM",
+            *(("KV cache fp8, as NIM's fp8 profiles build it",) if dtype == "fp8" else ()),
             *(
                 ("model not recorded in the CSV: named after the file",)
                 if not first.get("model")
