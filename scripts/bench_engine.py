@@ -1,4 +1,6 @@
-"""Engine speed against the targets of issues #2 and #9. Run: .venv/bin/python scripts/bench_engine.py
+"""Engine speed against the targets of issues #2 and #9.
+
+Run: .venv/bin/python scripts/bench_engine.py
 
 Reports the median and the best of many repeats (engine time only: the scenario is built once).
 Exit code 1 if a median misses its target.
@@ -47,7 +49,7 @@ def main() -> int:
     # issue #9: a 64-point serving sweep (the whole curve, walls and queues, for every point)
     users = tuple(int(c) for c in np.unique(np.geomspace(1, 4096, 80).astype(int))[:64])
     closed = resolve(ScenarioInput(load="concurrency", concurrency=users), cat, profile)
-    rates = tuple(float(r) for r in np.geomspace(0.1, 60.0, 63)) + (float("inf"),)
+    rates = (*(float(r) for r in np.geomspace(0.1, 60.0, 63)), float("inf"))
     poisson = resolve(ScenarioInput(load="rate", rates=rates), cat, profile)
     trt = resolve(
         ScenarioInput(load="rate", rates=rates, engine="trtllm", model="llama-3.1-8b"),

@@ -82,13 +82,13 @@ def main(argv: list[str]) -> int:
             for share in (0.3, 0.7, 0.9):
                 lam = share * capacity
                 N = 600 if quick else 1500
-                a = serving.poisson(base, S, n, [lam], N)
+                r = serving.poisson(base, S, n, [lam], N)
                 sim = simulate(base, S, n, rate=lam, num_requests=N).summary()
                 case = f"{engine} {model} {S}/{n} rate {share:.0%} of capacity"
                 for q in QUANTITIES:
-                    rows.append(("Poisson", case, q, gap(float(getattr(a, q)[0]), sim[q])))
+                    rows.append(("Poisson", case, q, gap(float(getattr(r, q)[0]), sim[q])))
             N = 300 if quick else 800
-            a = serving.offline(base, S, n, [N])
+            o = serving.offline(base, S, n, [N])
             sim = simulate(base, S, n, rate=None, num_requests=N).summary()
             for q in QUANTITIES:
                 rows.append(
@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
                         "offline",
                         f"{engine} {model} {S}/{n} N={N}",
                         q,
-                        gap(float(getattr(a, q)[0]), sim[q]),
+                        gap(float(getattr(o, q)[0]), sim[q]),
                     )
                 )
     print(f"{len(rows) // len(QUANTITIES)} cases in {time.perf_counter() - began:.0f} s")
@@ -109,8 +109,8 @@ def main(argv: list[str]) -> int:
                 f"{float(np.percentile(g, 90)):>10.1f}%{max(g):>8.1f}%"
             )
     print("worst 8:")
-    for _load, case, q, g in sorted(rows, key=lambda r: -abs(r[3]))[:8]:
-        print(f"  {g:+7.1f}%  {q:<20} {case}")
+    for _load, case, q, worst in sorted(rows, key=lambda r: -abs(r[3]))[:8]:
+        print(f"  {worst:+7.1f}%  {q:<20} {case}")
     return 0
 
 
