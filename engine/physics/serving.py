@@ -303,14 +303,6 @@ def _spread(c: Curve, per: Array) -> tuple[Array, Array, Array, Array, float]:
     return b, X_s, ttft, tpot, top
 
 
-def _md1_wait(rho: Array) -> Array:
-    """An M/D/1 queue's mean wait in service times at utilisation ``rho`` (held below 0.95: a
-    front end that busy is the bottleneck, which this model does not price)."""
-    r = np.clip(rho, 0.0, 0.95)
-    out: Array = r / (2.0 * (1.0 - r))
-    return out
-
-
 def closed_loop(d: Deployment, S: float, n: float, concurrency: npt.ArrayLike) -> ConcurrencyRun:
     """C users, each sending its next request when the last one ends (no think time), as a blend
     (``lockstep``) of two regimes: arrivals spread out (:func:`_spread`) and the lockstep cohort of
@@ -333,19 +325,16 @@ def closed_loop(d: Deployment, S: float, n: float, concurrency: npt.ArrayLike) -
     tpot_s = tpot_s - wait / max(steps, 1.0)
     X_s = per / (ttft_s + steps * tpot_s)  # Little's law, exactly (the idle share included)
     X_c, ttft_c, _, last_c = _cohort(d, c, per)
-    # The front end (HTTP, tokenizer: request_overhead_s a request) is one server a replica,
-    # part of each round: requests spread out wait for it as in an M/D/1 queue; a cohort's
-    # requests pass it one after another, the k-th after k of its times.
-    cohort = np.maximum(per, 1.0)
-    front_s = front * (1.0 + _md1_wait(X_s * front))
-    front_c = front * (1.0 + (cohort - 1.0) / 2.0)
+    # The front end (HTTP, tokenizer: request_overhead_s a request) is part of each round, a
+    # latency: it works on many requests at once. (As one server it would make a cohort's TTFT
+    # grow by half its time a user whatever the prompt; NIM's grows with the prompt instead.)
     # blend the rounds' times
-    X = per / ((1.0 - phi) * (front_s + per / X_s) + phi * (front_c + per / X_c))
-    ttft = (1.0 - phi) * (front_s + ttft_s) + phi * (front_c + ttft_c)
+    X = per / (front + (1.0 - phi) * per / X_s + phi * per / X_c)
+    ttft = front + (1.0 - phi) * ttft_s + phi * ttft_c
     tpot = (per / X - ttft) / max(steps, 1.0) if steps else tpot_s
     # the p99 arrival waits for a whole step: one with a prompt when they are common
     spread_p99 = np.where(per > top, ttft_s, ttft_s + others * step)
-    p99 = np.maximum((1.0 - phi) * (front_s + spread_p99) + phi * (front * cohort + last_c), ttft)
+    p99 = np.maximum(front + (1.0 - phi) * spread_p99 + phi * last_c, ttft)
     wall = (1.0 - phi) * top + phi * float(c.B[-1])
     running = (1.0 - phi) * b_s + phi * np.minimum(np.maximum(per, 1.0), c.B[-1])
     stalls = (1.0 - phi) * c.at(c.share, np.maximum(running, LOWEST)) * others  # cohorts: none
@@ -366,9 +355,7 @@ def poisson(
     lam = np.asarray(rate, dtype=np.float64)
     c = curve(d, S, n)
     per = lam / d.replicas
-    f = d.efficiency.request_overhead_s  # the front end: one server, an M/D/1 queue
-    with np.errstate(invalid="ignore"):
-        front = f * (1.0 + _md1_wait(np.where(np.isfinite(per), per * f, 1.0)))
+    front = d.efficiency.request_overhead_s  # the front end: a latency
     steps = max(n - 1.0, 0.0)
     capacity = float(c.X[-1])
     X_grid = np.maximum.accumulate(c.X)
@@ -403,8 +390,7 @@ def poisson(
     with np.errstate(divide="ignore"):
         backlog = N * np.clip(1.0 - capacity / per, 0.0, 1.0)
     b = np.where(stable, b, np.clip(backlog, knee_b, c.B[-1]))
-    # prompts/s, steps full of prompts, behind the front end's one request every f seconds
-    mu = np.minimum(c.at(c.full_tokens / c.S / c.full_step, b), 1.0 / f if f > 0 else math.inf)
+    mu = c.at(c.full_tokens / c.S / c.full_step, b)  # prompts/s, steps full of prompts
     mean_wait, wait99 = np.zeros_like(per), np.zeros_like(per)
     if not np.all(stable):
         over = ~stable

@@ -142,18 +142,15 @@ def simulate(
     total = num_requests + warmup
     rng = np.random.default_rng(seed)
 
-    # A request passes the front end (HTTP, tokenizer) before the scheduler sees it: one server,
-    # first come first served, ``request_overhead_s`` a request. Its latencies count from the
-    # sending; the GPU does nothing for it meanwhile.
+    # A request reaches the scheduler the front end's time (HTTP, tokenizer:
+    # ``request_overhead_s``) after it was sent; its latencies count from the sending, and the
+    # GPU does nothing for it meanwhile.
     front = d.efficiency.request_overhead_s
-    front_free = 0.0
     waiting: deque[_Request] = deque()
     arrivals: list[tuple[float, int, int, float]] = []  # (at the scheduler, order, user, sent)
 
     def send(sent: float, order: int, user: int) -> None:
-        nonlocal front_free
-        front_free = max(sent, front_free) + front
-        heapq.heappush(arrivals, (front_free, order, user, sent))
+        heapq.heappush(arrivals, (sent + front, order, user, sent))
 
     if concurrency is not None:
         users = min(concurrency, total)

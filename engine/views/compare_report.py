@@ -294,7 +294,15 @@ def compare_text(summary: Comparison, worst: int) -> str:
         lines.append(f"Worst {len(worst_rows)} points:")
         width = min(max(len(Path(f.label).name) for f, _ in worst_rows), 40)
         for f, r in worst_rows:
-            label = f"line {r.point.line}" if r.point.line else r.point.label
+            p = r.point
+            serving = p.offline or p.concurrency or p.request_rate is not None
+            label = (
+                f"line {p.line}"
+                if p.line
+                else f"{load_label(p)} {p.input_tokens:.0f}/{p.output_tokens:.0f}"
+                if serving
+                else p.label
+            )
             lines.append(
                 f"  {Path(f.label).name[:width]:<{width}} {label:<18} "
                 f"{QUANTITY[r.metric]:<14} {shown(r.metric, r.measured):>10} "
