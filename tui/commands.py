@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.charts import CHART_TABS
+from tui.charts import CHART_KEYS
 
 if TYPE_CHECKING:
     from tui.app import TokentuiApp
@@ -18,12 +18,12 @@ class TokentuiCommands(Provider):
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: TokentuiApp = self.app  # type: ignore[assignment]
         out: list[tuple[str, Callable[[], object], str]] = []
-        for n, (cid, label) in enumerate(CHART_TABS, start=1):
+        for key, cid, label in CHART_KEYS:
             out.append(
                 (
                     f"chart: {label}",
                     partial(app.run_screen_action, f"chart('{cid}')"),
-                    f"show the {label.lower()} chart (key {n})",
+                    f"show the {label.lower()} chart (key {key})",
                 )
             )
         act = app.run_screen_action
@@ -37,8 +37,16 @@ class TokentuiCommands(Provider):
                 partial(app.run_screen_action, "toggle_mode"),
                 "key m",
             ),
-            ("load: next batch size", partial(app.run_screen_action, "load(1)"), "key ]"),
-            ("load: previous batch size", partial(app.run_screen_action, "load(-1)"), "key ["),
+            (
+                "load: next point (batch size, users, rate, requests)",
+                partial(app.run_screen_action, "load(1)"),
+                "key ]",
+            ),
+            (
+                "load: previous point (batch size, users, rate, requests)",
+                partial(app.run_screen_action, "load(-1)"),
+                "key [",
+            ),
             ("theme: switch dark / light", app.action_toggle_dark, "key d"),
             ("help: keys and charts", app.action_help, "key ? or F1"),
             ("app: quit", app.exit, "Ctrl+Q"),

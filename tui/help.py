@@ -12,17 +12,28 @@ HELP = """\
 # tokentui
 
 Pick a **model**, a **GPU** (count, tensor-parallel degree, price) and a **workload** on the left;
-every change recomputes and redraws at once. The strip at the bottom sums up the selected batch.
+every change recomputes and redraws at once. The strip at the bottom sums up the selected point of
+the load axis.
 
-## Charts (keys 1-6)
+The workload's **load** is a static batch (B requests at once, decoded in lock-step: the article's
+benchmark) or a serving load on an **engine** (vLLM, SGLang, TensorRT-LLM, llama.cpp): a
+**concurrency** of C users in a closed loop, Poisson arrivals at a **rate** (requests/s; inf: all
+at once, for a run of N requests), or **offline** (N requests queued at once: the maximum
+throughput). Each has its own axis, and the charts over the load draw against it. For a serving
+load the strip shows the running batch, TTFT, the inter-token latency (ITL), the speed each user
+sees, the wall it has reached (max sequences, KV cache, token budget) and whether it is stable (a
+rate at or above the capacity is not).
 
-1. **Throughput** — output tokens per second against batch size: total (left axis) and per request
-   (right axis), in the current mode (solid) and the ideal roofline (dotted). Batches past the KV
-   wall (the grey line: the most sequences whose KV cache fits) are marked x.
+## Charts (keys 1-6, 8, 9)
+
+1. **Throughput** — output tokens per second against the load (batch size, users, rate): total
+   (left axis) and per request (right axis), in the current mode (solid) and the ideal roofline
+   (dotted). Batches past the KV wall (the grey line: the most sequences whose KV cache fits), and
+   rates above the capacity, are marked x.
 2. **Bottlenecks** — one decode step at the mean context, split into compute, weight reads, KV-cache
    reads, communication and fixed overhead; each batch marked C (compute-bound, blue) or
    M (memory-bound, red).
-3. **Cost** — dollars per million output and input tokens against batch size (the article's method:
+3. **Cost** — dollars per million output and input tokens against the load (the article's method:
    GPU time split between input and output tokens at the ratio gamma).
 4. **Context** — how the KV cache grows with the prompt against the weights and the GPU's memory,
    and how time per token and throughput fall as the context grows, at the selected batch.
@@ -30,13 +41,17 @@ every change recomputes and redraws at once. The strip at the bottom sums up the
    memory-bound (red), the boundary line, and your scenario (green O).
 6. **Roofline** — the arithmetic intensity of prefill and decode at the selected batch against the
    GPU's roof: below the machine balance (grey) memory binds, above it compute does.
+8. **Serving** (serving loads) — output tokens/s per GPU against tokens/s per user, one labelled
+   point per load: what each user's speed costs in throughput. x: above capacity.
+9. **Latency** (serving loads) — TTFT and ITL, mean (solid) and p99 (dotted), against the load on a
+   log scale; the grey line is where the running batch reaches its wall.
 
 ## Keys
 
 | key | action |
 | --- | --- |
-| 1 - 6 | show a chart (7: the measured-results table) |
-| [ / ] | previous / next batch for the summary |
+| 1 - 6, 8, 9 | show a chart (7: the measured-results table) |
+| [ / ] | previous / next point of the load axis (batch, users, rate, requests) for the summary |
 | m | switch realistic / ideal |
 | Ctrl+S | save the scenario as a preset |
 | Ctrl+O | load a preset (Ctrl+D delete, Ctrl+R rename) |

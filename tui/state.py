@@ -17,7 +17,15 @@ from engine.scenario.factors import FACTOR_BY_KEY, SETTING_BY_KEY
 from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import CLI_TERMS, Lookup, Terms, resolve
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import format_batch_sizes
+from engine.scenario.workload import (
+    AXIS_FIELDS,
+    DEFAULT_KIND,
+    WORKLOADS,
+    Workload,
+    format_batch_sizes,
+    format_counts,
+    format_rates,
+)
 
 _LABELS = {
     "model": "model",
@@ -26,7 +34,12 @@ _LABELS = {
     "tp": "TP",
     "input_tokens": "input tokens",
     "output_tokens": "output tokens",
+    "load": "load",
     "batch_sizes": "batches",
+    "concurrency": "concurrency",
+    "rates": "rates",
+    "num_requests": "requests",
+    "engine": "engine",
     "price_per_gpu_hour": "$ / GPU-h",
     "gamma": "gamma",
     "mode": "mode",
@@ -66,6 +79,11 @@ class Draft:
     def mode(self) -> str:
         return self.input.mode or "realistic"
 
+    @property
+    def kind(self) -> str:
+        """The workload kind: static, concurrency, rate or offline."""
+        return self.input.load or DEFAULT_KIND
+
     def with_value(self, name: str, value: Any) -> Draft:
         """A copy with one field changed: an input, a realistic factor or an engine setting
         (by its key, in the shown unit)."""
@@ -79,7 +97,15 @@ class Draft:
         if name in SETTING_BY_KEY:
             settings = {**self.input.settings, name: value}
             return replace(self, input=replace(self.input, settings=settings))
+        if name == "load":  # another kind drops the axis (its defaults until one is typed)
+            return replace(self, input=self.input.overlay(ScenarioInput(load=value)))
         return replace(self, input=replace(self.input, **{name: value}))
+
+    def with_engine(self, name: str, realistic: Efficiency) -> Draft:
+        """On another engine: its settings (the ones typed are dropped, as ``--engine`` beside a
+        preset drops the preset's) and ``realistic``, its factors on the default profile."""
+        inp = self.input.overlay(ScenarioInput(engine=name))
+        return Draft(inp, realistic, "default")
 
     def resolved_input(self, mode: str | None = None) -> ScenarioInput:
         """The loose input to resolve, in ``mode`` (default: the draft's)."""
@@ -115,7 +141,25 @@ def field_text(draft: Draft, scenario: Scenario, name: str) -> str:
     if value is None:
         if name in AUTO_FIELDS:
             return ""
-        value = getattr(scenario.workload if name == "batch_sizes" else scenario, name)
-    if name == "batch_sizes":
+        if name in AXIS_FIELDS:
+            value = getattr(_axis_source(draft, scenario, name), name)
+        else:
+            value = getattr(scenario, name)
+    if name in ("batch_sizes", "concurrency"):
         return format_batch_sizes(tuple(value))
+    if name == "rates":
+        return format_rates(tuple(value))
+    if name == "num_requests":
+        return str(value) if isinstance(value, int) else format_counts(tuple(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _axis_source(draft: Draft, scenario: Scenario, name: str) -> Workload:
+    """Where an axis field's default comes from: the scenario's workload when it is of the draft's
+    kind and has that axis, else a default workload of a kind that has it."""
+    if draft.kind == scenario.workload.KIND and name in scenario.workload.OWN:
+        return scenario.workload
+    kind = WORKLOADS.get(draft.kind)
+    if kind is None or name not in kind.OWN:
+        kind = next(k for k in WORKLOADS.values() if name in k.OWN)
+    return kind.from_input({}, APP_TERMS)

@@ -14,6 +14,7 @@ from engine.errors import InputError
 from engine.measure.calibration import FitCase, fit_determined
 from engine.measure.compare import load_files
 from engine.measure.file_scenario import resolve_scenario
+from engine.measure.table import table_fit_cases
 from engine.scenario.factors import FACTOR_BY_SHORT, FACTORS
 from engine.storage.catalog import default_catalog
 from engine.storage.profiles import check_profile_name, profiles_dir, save_profile
@@ -38,6 +39,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for meas, reason in load_files(args.files):
         if reason:
             skipped.append(f"{meas.path}: {reason}")
+            continue
+        if meas.format == "public-tsv":  # one case per setup and load, each its own scenario
+            rows, reasons = table_fit_cases(
+                meas, catalog, base, measure_args.overrides(meas, args, catalog)
+            )
+            cases.extend(rows)
+            hardware.append(f"{Path(meas.path).name}: each row's own ({len(rows)} setups)")
+            skipped.extend(f"{meas.path}: {n} rows: {why}" for why, n in reasons.items())
             continue
         resolved = resolve_scenario(
             meas, catalog, base, measure_args.overrides(meas, args, catalog)

@@ -24,9 +24,10 @@ import re
 from dataclasses import dataclass
 
 from engine.errors import InputError
+from engine.measure.calibration import FitCase
 from engine.measure.file_scenario import FileOverrides
 from engine.measure.names import resolve_model_name
-from engine.measure.points import Point, TableRow
+from engine.measure.points import Measurement, Point, TableRow
 from engine.physics.arch import kv_bytes_per_token, parameter_count
 from engine.physics.memory import check_fits
 from engine.physics.specs import GPUSpec, ModelSpec
@@ -175,3 +176,40 @@ def express(
     except InputError as exc:
         return str(exc)
     return Expressed(s, tuple(assumed))
+
+
+def table_fit_cases(
+    meas: Measurement, catalog: Catalog, base: Scenario, overrides: FileOverrides | None = None
+) -> tuple[list[FitCase], dict[str, int]]:
+    """A table's rows as cases to fit: the rows of one setup and load (one scenario) together,
+    each case labelled by its first line; and how many rows could not be expressed, by reason."""
+    groups: dict[str, tuple[Scenario, list[Point]]] = {}
+    reasons: dict[str, int] = {}
+    for p in meas.points:
+        how = express(p, catalog, base, overrides)
+        if isinstance(how, str):
+            reasons[how] = reasons.get(how, 0) + 1
+            continue
+        row = p.row
+        assert row is not None
+        key = "|".join(
+            str(v)
+            for v in (
+                row.table,
+                row.model,
+                row.gpu,
+                row.num_gpus,
+                row.tp,
+                row.precision,
+                p.input_tokens,
+                p.output_tokens,
+                row.load,
+                row.engine,
+            )
+        )
+        groups.setdefault(key, (how.scenario, []))[1].append(p)
+    cases = [
+        FitCase(f"{meas.path} line {pts[0].line}", s, tuple(pts), meas.kind)
+        for s, pts in groups.values()
+    ]
+    return cases, reasons

@@ -74,8 +74,9 @@ class Dashboard:
 
     @property
     def batch(self) -> int:
-        """Requests in a decode step at the selected point, all replicas (static: the batch)."""
-        return round(float(np.asarray(self.run.batch).ravel()[self.selected]))
+        """Requests in a decode step at the selected point, all replicas (static: the batch); at
+        least one, as a step has (a low rate keeps fewer than one running on average)."""
+        return max(1, round(float(np.asarray(self.run.batch).ravel()[self.selected])))
 
     @cached_property
     def other(self) -> LoadRun:

@@ -235,6 +235,27 @@ def test_calibrate_fits_a_serving_file(capsys: pytest.CaptureFixture[str]) -> No
     assert float(found.group(2)) < float(found.group(1))
 
 
+def test_calibrate_fits_table_rows_each_under_its_own_setup(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The public table's v0.14 Llama 3.1 8B rows (and one it cannot express): one case a setup
+    and load, each with its own model, GPU and rate; the fit lowers the error it starts from, and
+    the row it cannot express is said, with its reason."""
+    lines = (SHARED / "public" / "measurements.tsv").read_text().splitlines()
+    rows = [x for x in lines[1:] if "v0.14" in x and "Llama 3.1 8B" in x and "467\t16" in x]
+    llama2 = next(x for x in lines[1:] if "Llama 2 7B" in x)
+    table = tmp_path / "rows.tsv"
+    table.write_text("\n".join([lines[0], *rows, llama2]) + "\n")
+    argv = ["calibrate", str(table), "--engine", "trtllm", "--factors", "compute,seq_overhead"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert len(re.findall(r"rows\.tsv line \d+", out)) == len(rows) // 5  # 5 metrics a load
+    assert "model 'Llama 2 7B' not in the catalog" in out
+    found = re.search(r"all points\s+([\d.]+)%\s+([\d.]+)%", out)
+    assert found is not None
+    assert float(found.group(2)) <= float(found.group(1))
+
+
 def test_calibrate_saves_a_profile_estimate_uses(
     capsys: pytest.CaptureFixture[str], home: Path
 ) -> None:

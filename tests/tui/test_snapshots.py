@@ -1,4 +1,5 @@
-"""SVG snapshots of the main screen at 80x24 and 160x48, and of the help screen.
+"""SVG snapshots of the main screen at 80x24 and 160x48, of the help screen, and of the serving
+and latency charts of a closed loop.
 
 Update after an intended change of the look: pytest tests/tui/test_snapshots.py --snapshot-update
 """
@@ -41,3 +42,33 @@ def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
 
     assert snap_compare(app(), terminal_size=(100, 40), run_before=open_help)
+
+
+def serving_app() -> TokentuiApp:
+    """Llama 3.1 8B on one H100 under 1 to 512 users: the last one past the KV-cache wall."""
+    made: TokentuiApp = pinned_app(
+        model="llama-3.1-8b",
+        gpu="h100-sxm",
+        gpus=1,
+        load="concurrency",
+        concurrency=(1, 8, 32, 128, 512),
+    )
+    return made
+
+
+def test_serving_chart_100x30(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def show_serving(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.main.query_one("#charts").focus()
+        await pilot.press("8")
+        await pilot.pause()
+
+    assert snap_compare(serving_app(), terminal_size=(100, 30), run_before=show_serving)
+
+
+def test_latency_chart_100x30(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def show_latency(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.main.query_one("#charts").focus()
+        await pilot.press("9")
+        await pilot.pause()
+
+    assert snap_compare(serving_app(), terminal_size=(100, 30), run_before=show_latency)

@@ -1,15 +1,28 @@
-"""The summary strip: always visible, the scenario's headline numbers at the selected batch.
+"""The summary strip: always visible, the scenario's headline numbers at the selected point of
+the load axis (a batch size; for a serving load, a concurrency, rate or request count).
 
 Three short lines (each under 80 columns) so that nothing hides a number on a small terminal.
 """
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.widgets import Static
 
+from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
 from engine.views.format import human_bytes, human_seconds
+
+#: The binding wall of a serving point, as the strip names it.
+WALLS = {
+    "sequences": "wall: max seqs",
+    "kv": "wall: KV cache",
+    "token_budget": "wall: token budget",
+    "compute": "compute-bound",
+    "none": "below the walls",
+}
 
 
 def summary_text(d: Dashboard) -> Text:
@@ -28,6 +41,8 @@ def summary_text(d: Dashboard) -> Text:
         t.append("DOES NOT FIT ", style="bold reverse red")
         t.append(" " + d.fit_error.split(" at ", 1)[-1], style="red")
         return t
+    if isinstance(r, ServingRun):
+        return _serving(t, d, r)
     t.append(f" {d.axis} {d.load:g} ", style="bold reverse")
     t.append(" TTFT ")
     t.append(human_seconds(float(r.ttft_s[i])), style="bold")
@@ -50,6 +65,36 @@ def summary_text(d: Dashboard) -> Text:
         f"{float(r.comm_share[i]) * 100:.0f}%",
         style="dim",
     )
+    return t
+
+
+def _serving(t: Text, d: Dashboard, r: ServingRun) -> Text:
+    """The two lines of a serving point: its latencies and throughput, then its cost, the speed
+    each user sees, the wall it has reached and whether it is stable."""
+    i, load = d.selected, d.load
+    shown = "inf" if math.isinf(load) else f"{load:g}/s" if d.axis == "rate" else f"{load:,.0f}"
+    t.append(f" {d.axis} {shown} ", style="bold reverse")
+    batch = float(r.batch[i])  # mean sequences in a decode step, all replicas
+    t.append(f" running {batch:,.0f}" if batch >= 10 else f" running {batch:.2g}")
+    t.append(" · TTFT ")
+    t.append(human_seconds(float(r.ttft_s[i])), style="bold")
+    t.append(" · ITL ")
+    t.append(human_seconds(float(r.itl_s[i])), style="bold")
+    t.append(" · ")
+    t.append(f"{float(r.output_tokens_per_s[i]):,.0f}", style="bold")
+    t.append(" tok/s\n")
+    t.append(f"${float(r.cost_per_1m_input_usd[i]):.3g}", style="bold green")
+    t.append(" in / ")
+    t.append(f"${float(r.cost_per_1m_output_usd[i]):.3g}", style="bold green")
+    t.append(" out per 1M · ")
+    t.append(f"{float(r.per_user_tokens_per_s[i]):,.1f}", style="bold")
+    t.append(" tok/s/user · ")
+    wall = str(r.binding_wall[i])
+    t.append(WALLS.get(wall, f"wall: {wall}"), style="bold" if wall != "none" else "dim")
+    if bool(r.stable[i]):
+        t.append(" · stable", style="dim")
+    else:
+        t.append(" · UNSTABLE", style="bold red")  # above capacity: no steady state
     return t
 
 

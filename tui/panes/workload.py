@@ -1,5 +1,10 @@
-"""Workload pane: tokens, batch sizes, cost ratio, mode and the realistic factors (one field per
-row of the factor table, :data:`engine.scenario.factors.FACTORS`)."""
+"""Workload pane: tokens, the load (its kind and the axis that kind has: batch sizes, users,
+rates, request counts), the engine, cost ratio, mode and the realistic factors (one field per row
+of the factor table, :data:`engine.scenario.factors.FACTORS`).
+
+Each axis field reads its text with the parser the command line uses for that option, and the
+request count is checked by the kind itself, so the app refuses what ``--concurrency``, ``--rate``
+and ``--num-requests`` refuse, with the same message, under the field."""
 
 from __future__ import annotations
 
@@ -10,14 +15,29 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from engine.physics.deployment import MAX_TOKENS, Efficiency
+from engine.scenario.engines import DEFAULT_ENGINE
 from engine.scenario.factors import FACTORS, Knob
 from engine.scenario.resolve import MAX_GAMMA
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import parse_batch_sizes
+from engine.scenario.workload import (
+    WORKLOADS,
+    parse_batch_sizes,
+    parse_counts,
+    parse_rates,
+)
+from engine.storage.catalog import Catalog
 from engine.storage.profiles import saved_profiles
 from engine.views.dashboard import Dashboard
-from tui.state import Draft, field_text
+from tui.state import APP_TERMS, Draft, field_text
 from tui.widgets import Choice, Field, number
+
+#: The load kinds, as the selector shows them.
+LOADS = (
+    ("static", "static batch"),
+    ("concurrency", "concurrency"),
+    ("rate", "rate (Poisson)"),
+    ("offline", "offline"),
+)
 
 
 def _factor_parser(knob: Knob) -> Callable[[str], float]:
@@ -32,14 +52,75 @@ def _factor_parser(knob: Knob) -> Callable[[str], float]:
     return inner
 
 
+def _concurrency(text: str) -> tuple[int, ...]:
+    return parse_batch_sizes(text, APP_TERMS("concurrency"), key="concurrency")
+
+
+def _rates(text: str) -> tuple[float, ...]:
+    return parse_rates(text, APP_TERMS("rates"))
+
+
 class WorkloadPane(Vertical):
-    def __init__(self, draft: Draft, scenario: Scenario, defaults: Efficiency) -> None:
+    def __init__(
+        self, catalog: Catalog, draft: Draft, scenario: Scenario, defaults: Efficiency
+    ) -> None:
         """``defaults``: the built-in profile's factors, shown beside the fields."""
         super().__init__(id="workload-pane", classes="pane")
         self.border_title = "Workload"
+        self.catalog = catalog
         self.draft = draft
         self.scenario = scenario
         self.defaults = defaults
+
+    def _requests(self, text: str) -> tuple[int, ...]:
+        """Request counts, as ``--num-requests`` reads them, checked by the current kind (a
+        rate takes one: the run's length; offline a list: its axis)."""
+        counts = parse_counts(text, APP_TERMS("num_requests"), "num_requests")
+        kind = WORKLOADS.get(self.draft.kind)
+        if kind is not None and "num_requests" in kind.OWN:
+            kind.from_input({"num_requests": counts}, APP_TERMS)
+        return counts
+
+    def engines(self) -> list[tuple[str, str]]:
+        names = sorted(self.catalog.engines, key=lambda n: (n != DEFAULT_ENGINE, n))
+        return [(n, n) for n in names]
+
+    def axis_fields(self) -> list[Field]:
+        """The fields of every kind's axis (those of the draft's kind are shown)."""
+        d, s = self.draft, self.scenario
+        return [
+            Field(
+                "batch_sizes",
+                "batches",
+                field_text(d, s, "batch_sizes"),
+                parse_batch_sizes,
+                tooltip="a list 1,2,8 or a maximum 512 (powers of two up to it)",
+            ),
+            Field(
+                "concurrency",
+                "concurrency",
+                field_text(d, s, "concurrency"),
+                _concurrency,
+                tooltip="concurrent users, each sending its next request when its last ends: "
+                "a list 1,8,32 or a maximum 256 (powers of two up to it)",
+            ),
+            Field(
+                "rates",
+                "rates /s",
+                field_text(d, s, "rates"),
+                _rates,
+                tooltip="Poisson arrivals, requests per second: a list 0.5,2,8,inf "
+                "(inf: all at once)",
+            ),
+            Field(
+                "num_requests",
+                "requests",
+                field_text(d, s, "num_requests"),
+                self._requests,
+                tooltip="requests in the run: one for a rate (above capacity the queue grows "
+                "through it); one or a list 100,1000 for offline",
+            ),
+        ]
 
     def compose(self) -> ComposeResult:
         d, s = self.draft, self.scenario
@@ -55,12 +136,28 @@ class WorkloadPane(Vertical):
             field_text(d, s, "output_tokens"),
             number(int, 1, MAX_TOKENS, "output tokens"),
         )
-        yield Field(
-            "batch_sizes",
-            "batches",
-            field_text(d, s, "batch_sizes"),
-            parse_batch_sizes,
-            tooltip="a list 1,2,8 or a maximum 512 (powers of two up to it)",
+        yield Choice(
+            "load",
+            "load",
+            LOADS,
+            d.kind,
+            id="load",
+            tooltip="static: B requests at once, decoded in lock-step (the article's); "
+            "concurrency: C users in a closed loop; rate: Poisson arrivals; offline: N requests "
+            "queued at once (maximum throughput)",
+        )
+        own = WORKLOADS[d.kind].OWN if d.kind in WORKLOADS else ()
+        for axis in self.axis_fields():
+            axis.display = axis.field_name in own
+            yield axis
+        engine = s.engine_name
+        yield Choice(
+            "engine",
+            "engine",
+            self.engines(),
+            engine,
+            id="engine",
+            tooltip=self._engine_tip(engine),
         )
         yield Field(
             "gamma",
@@ -103,11 +200,28 @@ class WorkloadPane(Vertical):
         shown = " · ".join(f"{k.label} {k.shown(getattr(defaults, k.field)):.3g}" for k in FACTORS)
         yield Static(f"defaults, fitted to vLLM runs: {shown}", classes="defaults")
 
+    def _engine_tip(self, name: str) -> str:
+        title = self.catalog.engines[name].title if name in self.catalog.engines else name
+        return f"{title}: its scheduler settings and fitted factors ('tokentui engines')"
+
     def show(self, draft: Draft, d: Dashboard) -> None:
-        """Reflect a draft that changed elsewhere (mode key, preset, an edited factor)."""
+        """Reflect a draft that changed elsewhere (mode key, preset, an edited factor): the
+        choices, and the axis fields of the draft's load kind (the others hidden)."""
         self.draft = draft
         self.query_one("#mode", Choice).show(draft.mode)
         self.query_one("#profile", Choice).show(draft.profile)
+        self.query_one("#load", Choice).show(draft.kind)
+        engine = self.query_one("#engine", Choice)
+        name = draft.input.engine or DEFAULT_ENGINE
+        if name != engine.value:
+            engine.show(name)
+            engine.tooltip = self._engine_tip(name)
+        kind = WORKLOADS.get(draft.kind)
+        for axis in ("batch_sizes", "concurrency", "rates", "num_requests"):
+            field = self.query_one(f"#field-{axis}", Field)
+            shown = kind is not None and axis in kind.OWN
+            if field.display != shown:
+                field.display = shown
         ideal = draft.mode == "ideal"
         for knob in FACTORS:
             field = self.query_one(f"#field-{knob.key}", Field)

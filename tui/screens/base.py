@@ -4,6 +4,9 @@ results) and the main screen build on it."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 from textual.screen import Screen
 
 from engine.errors import InputError
@@ -46,7 +49,9 @@ class ScenarioScreen(Screen[None]):
     def build(self, draft: Draft) -> Dashboard:
         s = draft.scenario(self.catalog, self.default_profile)
         other = draft.other_mode(self.catalog, self.default_profile)
-        return build(s, other, self.selected_load)
+        top = self.selected_load == math.inf  # a rate of inf: the top of the axis, whatever it is
+        d = build(s, other, None if top else self.selected_load)
+        return replace(d, selected=len(d.loads) - 1) if top else d
 
     def apply(self, draft: Draft) -> bool:
         """Adopt ``draft``; if it does not make a valid scenario, say why and keep the last

@@ -16,10 +16,9 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from engine.errors import InputError
 from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
-from engine.storage.preset_format import CHARTS
 from engine.storage.presets import Preset
 from engine.storage.profiles import load_named_profile
-from tui.charts import CHART_CLASSES, CHART_TABS
+from tui.charts import CHART_CLASSES, CHART_KEYS, CHART_TABS, SERVING_TABS
 from tui.flows.measured import MeasuredFlow
 from tui.flows.presets import PresetFlow
 from tui.panes.gpu import GPUPane
@@ -31,6 +30,36 @@ from tui.state import Draft
 from tui.widgets import Edit, Field
 
 SCENARIO_KEYS = {"chart", "toggle_mode", "load"}
+#: The load axes the [ and ] keys step through, with the footer's word and the tooltip's.
+LOAD_AXES = {
+    "batch": ("batch", "batch size"),
+    "concurrency": ("conc", "concurrency (users)"),
+    "rate": ("rate", "request rate"),
+    "requests": ("reqs", "request count"),
+}
+
+
+def _load_bindings() -> list[Binding]:
+    """[ and ] once per load axis, each named after it (the one of the scenario's axis is
+    active: :meth:`MainScreen.check_action`), then for an axis without a name of its own."""
+    out = []
+    for axis, (word, what) in (*LOAD_AXES.items(), ("", ("load", "point"))):
+        suffix = "" if axis == "batch" else f"-{axis or 'other'}"
+        for key, step, sign, which in (
+            ("left_square_bracket", -1, "-", "prev"),
+            ("right_square_bracket", 1, "+", "next"),
+        ):
+            out.append(
+                Binding(
+                    key,
+                    f"load({step}, {axis!r})",
+                    f"{word}{sign}",
+                    id=f"load-{which}{suffix}",
+                    tooltip=f"{'previous' if step < 0 else 'next'} {what} of the load axis, "
+                    f"for the summary",
+                )
+            )
+    return out
 
 
 class MainScreen(PresetFlow, MeasuredFlow):
@@ -40,14 +69,14 @@ class MainScreen(PresetFlow, MeasuredFlow):
     BINDINGS = [
         *(
             Binding(
-                str(n),
+                key,
                 f"chart('{cid}')",
                 label,
                 id=f"chart-{cid}",
                 tooltip=f"show the {label.lower()} chart",
                 show=False,
             )
-            for n, (cid, label) in enumerate(CHART_TABS, start=1)
+            for key, cid, label in CHART_KEYS
         ),
         Binding(
             "7",
@@ -57,20 +86,7 @@ class MainScreen(PresetFlow, MeasuredFlow):
             show=False,
             tooltip="measured points against the predictions",
         ),
-        Binding(
-            "left_square_bracket",
-            "load(-1)",
-            "batch-",
-            id="load-prev",
-            tooltip="previous point of the load axis (batch size) in the summary",
-        ),
-        Binding(
-            "right_square_bracket",
-            "load(1)",
-            "batch+",
-            id="load-next",
-            tooltip="next point of the load axis (batch size) in the summary",
-        ),
+        *_load_bindings(),
         Binding("m", "toggle_mode", "mode", id="toggle-mode", tooltip="realistic / ideal"),
         Binding("ctrl+s", "save_preset", "save", id="save-preset", tooltip="save as a preset"),
         Binding("ctrl+o", "load_preset", "presets", id="load-preset", tooltip="load a preset"),
@@ -99,8 +115,9 @@ class MainScreen(PresetFlow, MeasuredFlow):
         chart: str = "throughput",
         preset: Preset | None = None,
     ) -> None:
-        chart = chart if chart in CHARTS else "throughput"
+        chart = chart if chart in CHART_CLASSES else "throughput"
         super().__init__(catalog, draft, default_profile, chart, preset)
+        self.axis_shown = self.dashboard.axis  # the axis the [ ] keys are named after
 
     def compose(self) -> ComposeResult:
         s = self.dashboard.scenario
@@ -110,7 +127,7 @@ class MainScreen(PresetFlow, MeasuredFlow):
                 yield ModelPane(self.catalog, self.draft, s)
                 yield GPUPane(self.catalog, self.draft, s)
                 yield Lazy(
-                    WorkloadPane(self.draft, s, self.default_profile)
+                    WorkloadPane(self.catalog, self.draft, s, self.default_profile)
                 )  # below the fold: after the first frame
             with TabbedContent(initial=self.chart, id="charts"):
                 for cid, label in CHART_TABS:
@@ -118,6 +135,9 @@ class MainScreen(PresetFlow, MeasuredFlow):
                         yield CHART_CLASSES[cid](id=f"chart-{cid}")
                 with TabPane("Measured", id="measured"):
                     yield MeasuredPane()
+                for cid, label in SERVING_TABS:
+                    with TabPane(label, id=cid):
+                        yield CHART_CLASSES[cid](id=f"chart-{cid}")
         yield SummaryStrip(id="summary")
         yield Footer(compact=True)
 
@@ -140,6 +160,26 @@ class MainScreen(PresetFlow, MeasuredFlow):
             self.apply(draft)
             self.sync_fields(draft)
             return
+        if event.name == "engine":  # its settings, and its factors on the default profile
+            try:
+                profile = self.catalog.engine(str(event.value))
+            except InputError as exc:
+                self.notify(str(exc), title="Engine", severity="error", timeout=8)
+                return
+            draft = self.draft.with_engine(
+                profile.name, replace(self.default_profile, **profile.factors)
+            )
+            self.apply(draft)
+            self.sync_fields(draft)
+            return
+        if event.name == "load":  # another axis: its defaults, the middle point selected
+            self.selected_load = None
+            draft = self.draft.with_value("load", event.value)
+            self.apply(draft)
+            self.sync_fields(draft)
+            for workload in self.query(WorkloadPane):
+                workload.show(draft, self.dashboard)
+            return
         try:
             draft = self.draft.with_value(event.name, event.value)
         except InputError as exc:
@@ -150,7 +190,7 @@ class MainScreen(PresetFlow, MeasuredFlow):
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id or "throughput"
-        if pane != self.chart and (pane in CHARTS or pane == "measured"):
+        if pane != self.chart and (pane in CHART_CLASSES or pane == "measured"):
             self.chart = pane
             self.show_chart()
             self.update_title()
@@ -167,7 +207,8 @@ class MainScreen(PresetFlow, MeasuredFlow):
             )
         )
 
-    def action_load(self, step: int) -> None:
+    def action_load(self, step: int, axis: str = "") -> None:
+        """Select the previous/next point of the load axis (``axis`` names the binding's)."""
         loads = self.dashboard.loads
         i = min(max(self.dashboard.selected + step, 0), len(loads) - 1)
         self.selected_load = loads[i]
@@ -177,10 +218,22 @@ class MainScreen(PresetFlow, MeasuredFlow):
         self.query_one(TabbedContent).query_one("Tabs").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letter and digit keys type into a focused field, so they are off there."""
+        """Letter and digit keys type into a focused field, so they are off there. Of the [ ]
+        bindings, only those named after the scenario's load axis apply."""
+        if action == "load" and len(parameters) > 1:
+            axis = self.dashboard.axis
+            named = parameters[1]
+            if named != axis and (named or axis in LOAD_AXES):
+                return False
         if action in SCENARIO_KEYS and isinstance(self.focused, Input):
             return None
         return True
+
+    def push_down(self) -> None:
+        super().push_down()
+        if self.dashboard.axis != self.axis_shown:  # the [ ] keys' names in the footer
+            self.axis_shown = self.dashboard.axis
+            self.refresh_bindings()
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
