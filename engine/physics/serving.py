@@ -34,7 +34,7 @@ from engine.physics.deployment import Deployment
 from engine.physics.memory import MemoryPlan, memory_plan
 from engine.physics.queues import erlang_c, overload_waits, queue_quantile
 from engine.physics.static_batch import run as static_run
-from engine.physics.steady import LOWEST, Curve, curve
+from engine.physics.steady import LOWEST, Curve, curve, staircase
 from engine.physics.step import StepCost
 
 Array = npt.NDArray[np.float64]
@@ -141,6 +141,7 @@ class _Point:
     at_wall: npt.NDArray[np.bool_]
     tpot: Array | None = None  # None: the steady state's at the running batch
     stalls: Array | None = None  # share of a request's steps that carry a prompt (None: all's)
+    itl_p99: Array | None = None  # None: from the stalls and the steady state's steps
 
 
 def _assemble(
@@ -154,7 +155,9 @@ def _assemble(
     tau_d = c.at(c.decode.time, running)
     tau_p = c.at(c.prefill.time, running)
     share = c.at(c.share, running) if p.stalls is None else p.stalls
-    if c.chunked:
+    if p.itl_p99 is not None:
+        itl_p99 = p.itl_p99
+    elif c.chunked:
         itl_p99 = np.where(share >= 0.01, tau_p, tau_d)
     else:
         itl_p99 = np.where(share >= 0.01, tau_d + tau_p, tau_d)
@@ -337,9 +340,31 @@ def closed_loop(d: Deployment, S: float, n: float, concurrency: npt.ArrayLike) -
     p99 = np.maximum(front + (1.0 - phi) * spread_p99 + phi * last_c, ttft)
     wall = (1.0 - phi) * top + phi * float(c.B[-1])
     running = (1.0 - phi) * b_s + phi * np.minimum(np.maximum(per, 1.0), c.B[-1])
-    stalls = (1.0 - phi) * c.at(c.share, np.maximum(running, LOWEST)) * others  # cohorts: none
+    # the share of a user's steps that carry others' prompts: spread out, the steady share; in a
+    # cohort with chunked prefill, the other K - 1 groups' steps of its n (without, none: the
+    # cohort's prompts are all prefilled before anyone decodes)
+    spread_share = c.at(c.share, np.maximum(running, LOWEST)) * others
+    if c.chunked:
+        m = np.minimum(np.maximum(per, 1.0), c.B[-1])
+        T = float(d.engine.max_batched_tokens)
+        K = np.clip(m * S / np.maximum(T - m, min(S, T)), 1.0, m)
+        cohort_share = (np.minimum(K, n) - 1.0) / max(n, 1.0)
+    else:
+        cohort_share = np.zeros_like(per)
+    stalls = (1.0 - phi) * spread_share + phi * cohort_share
+    # the p99 gap: a step with others' prompts when more than 1% of a user's are (in a cohort,
+    # a step full of a group's prompts), else a decode step
+    tau_d = c.at(c.decode.time, running)
+    tau_p = c.at(c.prefill.time, running)
+    if c.chunked:
+        spread_p99_itl = np.where(spread_share >= 0.01, tau_p, tau_d)
+        cohort_p99_itl = np.where(cohort_share >= 0.01, c.at(c.full_step, running), tau_d)
+    else:
+        spread_p99_itl = np.where(spread_share >= 0.01, tau_d + tau_p, tau_d)
+        cohort_p99_itl = tau_d
+    itl_p99 = (1.0 - phi) * spread_p99_itl + phi * cohort_p99_itl
     point = _Point(
-        running, ttft, ttft, p99, np.ones_like(C, dtype=bool), X, per > wall, tpot, stalls
+        running, ttft, ttft, p99, np.ones_like(C, dtype=bool), X, per > wall, tpot, stalls, itl_p99
     )
     run = _assemble(ConcurrencyRun, d, c, C, point, wall * d.replicas)
     assert isinstance(run, ConcurrencyRun)
@@ -420,31 +445,13 @@ def poisson(
     return run
 
 
-def _staircase(d: Deployment, c: Curve, m: Array) -> tuple[Array, Array, Array, Array]:
-    """``m`` requests queued together on an engine with chunked prefill: each step carries a
-    token budget of their prompts beside the decode of those already prefilled (half of them, on
-    average), so group k of K gets its first token after k steps. Returns (mean time to first
-    token, the last group's, the staircase's length, TPOT), per replica."""
-    cost = StepCost(d)
-    T = float(d.engine.max_batched_tokens)
-    per_token = float(cost.prefill_flops(np.asarray(c.S))) / c.S
-    running = m / 2.0
-    room = np.maximum(T - running, min(c.S, T))
-    K = np.maximum(m * c.S / room, 1.0)
-    tokens = np.minimum(m * c.S / K, room)
-    context = running * (c.S + 1.0)
-    step = cost.mixed(running, context, tokens, tokens * per_token, m / K, 0.0 * m).time
-    decode = c.at(c.decode.time, m)
-    return (K + 1.0) / 2.0 * step, K * step, K * step, decode
-
-
 def offline(d: Deployment, S: float, n: float, num_requests: npt.ArrayLike) -> OfflineRun:
     """``num_requests`` requests queued at t = 0: the engine fills its running batch to the wall
     (maximum throughput). An engine that prefills whole prompts in steps of their own runs the
     static batch: one cohort up to the wall, prefilled then decoded together, and beyond it
     waves (fixed lengths end a wave together). One with chunked prefill runs the cohort as a
-    staircase (:func:`_staircase`) and refills each slot as it frees, so past the wall the
-    requests flow at the steady state's capacity."""
+    staircase (:func:`~engine.physics.steady.staircase`) and refills each slot as it frees, so
+    past the wall the requests flow at the steady state's capacity."""
     N = np.asarray(num_requests, dtype=np.float64)
     c = curve(d, S, n)
     per = np.maximum(np.ceil(N / d.replicas), 1.0)
@@ -455,7 +462,7 @@ def offline(d: Deployment, S: float, n: float, num_requests: npt.ArrayLike) -> O
     m = np.minimum(per, top)
     b = m
     if c.chunked:  # the first cohort's staircase: K steps of a budget's prompts
-        first, last_first, fill, tpot_c = _staircase(d, c, m)
+        first, last_first, fill, tpot_c = staircase(d, c, m)
         flow = per > top
         # flowing: slots refill as they free, at the capacity; the last ones' decode drains
         drain = steps * float(c.decode.time[-1])

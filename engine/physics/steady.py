@@ -206,3 +206,21 @@ def curve(d: Deployment, S: float, n: float, plan: MemoryPlan | None = None) -> 
         w,
         d.engine.chunked_prefill,
     )
+
+
+def staircase(d: Deployment, c: Curve, m: Array) -> tuple[Array, Array, Array, Array]:
+    """``m`` requests queued together on an engine with chunked prefill: each step carries a
+    token budget of their prompts beside the decode of those already prefilled (half of them, on
+    average), so group k of K gets its first token after k steps. Returns (mean time to first
+    token, the last group's, the staircase's length, TPOT), per replica."""
+    cost = StepCost(d)
+    T = float(d.engine.max_batched_tokens)
+    per_token = float(cost.prefill_flops(np.asarray(c.S))) / c.S
+    running = m / 2.0
+    room = np.maximum(T - running, min(c.S, T))
+    K = np.maximum(m * c.S / room, 1.0)
+    tokens = np.minimum(m * c.S / K, room)
+    context = running * (c.S + 1.0)
+    step = cost.mixed(running, context, tokens, tokens * per_token, m / K, 0.0 * m).time
+    decode = c.at(c.decode.time, m)
+    return (K + 1.0) / 2.0 * step, K * step, K * step, decode
