@@ -46,16 +46,22 @@ LOAD_OPTIONS = (
 )
 
 
+#: The least bound accepted, a microsecond, in the flag's unit (no step is shorter; and a smaller
+#: number of milliseconds would underflow to 0 seconds).
+LEAST = {"ms": 1e-3, "s": 1e-6}
+
+
 def _bound(flag: str, unit: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not (math.isfinite(value) and value > 0):
+        least = LEAST[unit]
+        if not (math.isfinite(value) and value >= least):
             raise argparse.ArgumentTypeError(
-                f"invalid {flag} {text!r}: give a positive number of {unit}, e.g. "
-                f"{'500' if unit == 'ms' else '30'}"
+                f"invalid {flag} {text!r}: give a positive number of {unit} (at least {least:g}: "
+                f"a microsecond), e.g. {'500' if unit == 'ms' else '30'}"
             )
         return value
 
