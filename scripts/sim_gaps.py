@@ -6,9 +6,10 @@ Both price steps with the same function; the simulator runs the scheduler one st
 (fixed lengths, one replica), the analytical model jumps to the steady state. Their gap is the
 analytical model's approximation. Cases: two engines (vllm-v0: whole prompts in steps of their
 own; trtllm: chunked prefill, full KV reservation), two models, three request shapes, and per
-case a closed loop (1 to 256 users; lockstep 1 against simulated users that start together, whose
-cohorts persist, lockstep 0 against users whose first requests are spread over one request's
-time), Poisson rates at 30%, 70% and 90% of the
+case a closed loop (1 to 256 users; lockstep 1 against simulated users that start together and
+whose cohort re-forms each round — with chunked prefill the simulator holds each user's next
+request for the round's end —, lockstep 0 against users whose first requests are spread over one
+request's time), Poisson rates at 30%, 70% and 90% of the
 capacity, and an offline run. Prints the median and the 90th percentile of |gap| per load and
 quantity, and the worst cases.
 """
@@ -67,6 +68,7 @@ def main(argv: list[str]) -> int:
                         num_requests=max(200, 4 * users),
                         warmup=users,
                         spread_s=spread,
+                        rounds=bool(phi) and d.engine.chunked_prefill,
                     ).summary()
                     case = f"{engine} {model} {S}/{n} C={users} lockstep {phi:.0f}"
                     for q in QUANTITIES:

@@ -230,13 +230,16 @@ def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array,
     """The lockstep regime of a closed loop: requests of fixed lengths that arrived together
     (``users``, or the most that run at once; the rest wait a round) stay together.
 
-    Without chunked prefill every round is a staircase: the cohort's prompts fill K prefill-only
-    steps, the decode waits for them, then all decode. With it, the cohort splits into K groups
-    that each fill one step's budget and stay that many steps apart: a round is n steps, K of them
-    carrying a group's prompts beside the others' decode. K is priced as a real number (a last step
-    part full costs its part): real cohorts are not aligned to the step, and a whole extra step
-    for one more prompt would make throughput fall with load. Returns (requests/s, mean time to
-    first token, TPOT, the last prompt's wait), per replica."""
+    Every round is a staircase. Without chunked prefill the cohort's prompts fill K prefill-only
+    steps, the decode waits for them, then all decode. With it, the prompts fill K budget-full
+    steps beside the decode of the groups already prefilled, group k getting its first token after
+    k of them: a round is K of those and n - 1 decode steps. (A scheduler simulated with perfectly
+    fixed lengths keeps the groups K steps apart instead, each waiting one step; NIM's measured
+    TTFT grows by half the other users' prefill a user — 1.1 ms at 200 prompt tokens, 10 ms at
+    1,000, 50 ms at 5,000 — as the staircase does.) K is priced as a real number (a last step part
+    full costs its part): real cohorts are not aligned to the step, and a whole extra step for one
+    more prompt would make throughput fall with load. Returns (requests/s, mean time to first
+    token, TPOT, the last prompt's wait), per replica."""
     cost = StepCost(d)
     T = float(d.engine.max_batched_tokens)
     m = np.minimum(users, c.B[-1])
@@ -252,9 +255,8 @@ def _cohort(d: Deployment, c: Curve, users: Array) -> tuple[Array, Array, Array,
         running = m - group
         context = running * (c.S + c.n / 2.0)
         step = cost.mixed(running, context, tokens, tokens * per_token, group, zero).time
-        own = np.ceil(group * c.S / room) * step
-        cycle = np.minimum(K, c.n) * step + np.maximum(c.n - K, 0.0) * decode
-        first, last = own, own
+        cycle = K * step + steps * decode
+        first, last = (K + 1.0) / 2.0 * step, K * step
     else:
         K = np.maximum(m * c.S / T, 1.0)
         tokens = m * c.S / K

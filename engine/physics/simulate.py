@@ -121,13 +121,15 @@ def simulate(
     warmup: int = 0,
     seed: int = 0,
     spread_s: float = 0.0,
+    rounds: bool = False,
 ) -> Simulation:
     """Simulate one replica. Exactly one of ``concurrency`` (users in a closed loop) or ``rate``
     (Poisson arrivals per second; ``inf``: all ``num_requests`` sent at t = 0; None with no
     concurrency: offline, all queued at t = 0 inside the engine, no front end) sets the load;
     ``num_requests`` are measured after ``warmup`` more have ended. A closed loop's users send
     their first requests together, or evenly over ``spread_s`` seconds: with fixed lengths,
-    users that start together stay a cohort, users spread out stay spread."""
+    users that start together stay a cohort, users spread out stay spread. ``rounds``: each user
+    sends its next request when the whole cohort's have ended (the cohort re-forms each round)."""
     if S < 1 or n < 1:
         raise InputError(f"prompt and output tokens must be at least 1, got {S} and {n}")
     e = d.engine
@@ -166,6 +168,7 @@ def simulate(
         for i, t in enumerate(times):
             send(float(t), i, -1)
     issued = len(arrivals)
+    parked: list[int] = []  # users whose next request waits for the round (``rounds``)
 
     running: list[_Request] = []
     finished: list[_Request] = []
@@ -242,7 +245,15 @@ def simulate(
             finished.append(r)
             if len(finished) == warmup:
                 window_start = t
-            if concurrency is not None and issued < total:
+            if concurrency is not None and rounds:  # the round ends with its last request
+                parked.append(r.user)
+                if not running and not waiting:
+                    for user in parked:
+                        if issued < total:
+                            send(t, issued, user)
+                            issued += 1
+                    parked.clear()
+            elif concurrency is not None and issued < total:
                 send(t, issued, r.user)
                 issued += 1
     measured = finished[warmup:]
