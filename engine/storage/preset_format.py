@@ -76,7 +76,16 @@ from engine.storage.tomlio import check_fields, check_finite
 
 SCHEMA = 2
 #: The charts the app can show; a preset remembers which one was on screen.
-CHARTS: tuple[str, ...] = ("throughput", "bottlenecks", "cost", "context", "boundness", "roofline")
+CHARTS: tuple[str, ...] = (
+    "throughput",
+    "bottlenecks",
+    "cost",
+    "context",
+    "boundness",
+    "roofline",
+    "serving",
+    "latency",
+)
 DEFAULT_CHART = "throughput"
 
 _TOP_FIELDS: dict[str, tuple[type, bool]] = {

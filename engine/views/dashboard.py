@@ -8,6 +8,7 @@ scenario's workload, never from its kind.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -143,6 +144,18 @@ def grid_axes(s: Scenario, largest_batch: float, n: int = 24) -> tuple[Array, Ar
     return batches.astype(np.float64), contexts.astype(np.float64)
 
 
+def nearest_load(loads: Array, wanted: float) -> int:
+    """The index of the load nearest ``wanted`` in log scale; ``inf`` (a rate: all at once) is
+    nearest to itself, and above every finite load."""
+    loads = np.asarray(loads, dtype=np.float64)
+    finite = loads[np.isfinite(loads)]
+    if math.isinf(wanted) or not finite.size:
+        return int(np.argmax(loads))  # the first inf, or the largest
+    top = float(finite.max()) * 10.0  # inf sorts above every finite load
+    scale = np.log(np.maximum(np.where(np.isfinite(loads), loads, top), 1e-9))
+    return int(np.argmin(np.abs(scale - math.log(max(wanted, 1e-9)))))
+
+
 def build(s: Scenario, other_mode: Scenario, selected_load: float | None = None) -> Dashboard:
     """All the app's numbers for ``s``; ``other_mode`` is ``s`` in the other mode (the comparison
     lines); ``selected_load`` picks the summary's point of the load axis (the nearest; default:
@@ -159,7 +172,7 @@ def build(s: Scenario, other_mode: Scenario, selected_load: float | None = None)
         fitting = [i for i, ok in enumerate(np.asarray(run.fits).ravel()) if ok]
         selected = fitting[len(fitting) // 2] if fitting else 0
     else:
-        selected = int(np.argmin(np.abs(np.log(loads) - np.log(max(selected_load, 1e-9)))))
+        selected = nearest_load(loads, selected_load)
     return Dashboard(
         scenario=s,
         other_mode=other_mode,

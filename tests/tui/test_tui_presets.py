@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import BENCHMARKS, app_from_args
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
 from engine.storage.presets import user_presets_dir
 from tui.app import TokentuiApp
@@ -47,6 +47,25 @@ async def test_save_then_change_marks_unsaved() -> None:
         await pilot.press("m")  # any change
         await pilot.pause()
         assert a.sub_title == "my-70b *"
+
+
+async def test_a_preset_saved_on_the_latency_chart_opens_on_it() -> None:
+    a = app_from_args("--concurrency", "1,8,32")
+    async with a.run_test(size=(120, 40)) as pilot:
+        a.main.query_one("#charts").focus()
+        await pilot.press("9")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await type_into(pilot, a.screen.query_one(Input), "lat")
+        await pilot.press("enter")
+        await pilot.pause()
+    text = (user_presets_dir() / "lat.toml").read_text()
+    assert 'chart = "latency"' in text and 'kind = "concurrency"' in text
+    b = app_from_args("--preset", "lat")
+    async with b.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert b.main.query_one(TabbedContent).active == "latency"
 
 
 async def test_bad_names_are_refused_in_the_dialog() -> None:

@@ -356,3 +356,22 @@ async def test_a_preset_keeps_the_load_kind_its_axis_and_the_engine() -> None:
         assert app.main.field("num_requests").input.value == "300"
         assert app.main.query_one("#engine", Choice).value == "vllm"
         assert app.main.query_one("#load", Choice).value == "rate"
+
+
+def test_the_nearest_load_of_an_axis_with_inf() -> None:
+    """The summary's point: nearest in log scale, inf nearest to itself and above every rate."""
+    import math as _m
+    import warnings
+
+    import numpy as _np
+
+    from engine.views.dashboard import nearest_load
+
+    axis = _np.array([0.5, 1.0, 2.0, 8.0, _m.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no inf - inf on the way
+        assert nearest_load(axis, _m.inf) == 4
+        assert nearest_load(axis, 1.9) == 2
+        assert nearest_load(axis, 0.01) == 0
+        assert nearest_load(axis, 1e6) == 4
+        assert nearest_load(_np.array([_m.inf]), 3.0) == 0

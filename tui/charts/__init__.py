@@ -28,9 +28,8 @@ CHART_CLASSES: dict[str, type[Chart]] = {
 }
 #: The serving charts: their tabs follow the Measured table, on keys 8 and 9.
 SERVING = ("serving", "latency")
-#: The chart tabs of keys 1-6, in order: the charts a preset may name
-#: (engine.storage.preset_format.CHARTS) with their labels. The preset format does not name the
-#: serving charts: a preset saved while one is shown names the throughput chart.
+#: The chart tabs of keys 1-6, in order, with their labels (a preset may name any chart of
+#: engine.storage.preset_format.CHARTS, the serving ones included).
 CHART_TABS: tuple[tuple[str, str], ...] = tuple(
     (c, CHART_CLASSES[c].LABEL) for c in CHARTS if c not in SERVING
 )
