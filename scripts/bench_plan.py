@@ -8,26 +8,17 @@ interpreter and the imports included). Exit code 1 if a median misses its target
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 
+from bench_engine import timed  # the same timing: median and best after a warm-up
+
 from engine.scenario import ScenarioInput
 from engine.scenario.plan import Plan, Slo, plan
 from engine.storage.catalog import default_catalog
 from engine.storage.profiles import default_efficiency
-
-
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    fn()  # warm up
-    samples = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples), min(samples)
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ from engine.measure.detect import load_measurement
 from engine.measure.file_scenario import FileOverrides, resolve_scenario
 from engine.measure.points import Measurement, Point
 from engine.measure.predict import serving_run
-from engine.measure.table import engine_of, express
+from engine.measure.table import engine_of, table_fit_cases
 from engine.physics.deployment import Efficiency
 from engine.scenario import Scenario, ScenarioInput, resolve
 from engine.scenario.factors import FACTOR_BY_FIELD
@@ -101,43 +101,17 @@ def load_cases() -> list[Case]:
     return cases
 
 
-def _table_cases(meas: Measurement, base: object) -> list[Case]:
-    cat = default_catalog()
-    groups: dict[tuple[object, ...], list[Point]] = defaultdict(list)
-    key: tuple[object, ...]
-    scenarios: dict[tuple[object, ...], Scenario] = {}
-    for p in meas.points:
-        row = p.row
-        assert row is not None
-        if engine_of(row) != ENGINE:
-            continue
-        how = express(p, cat, base, None)  # type: ignore[arg-type]
-        if isinstance(how, str):
-            continue
-        key = (
-            row.table,
-            row.model,
-            row.gpu,
-            row.num_gpus,
-            row.tp,
-            row.precision,
-            p.input_tokens,
-            p.output_tokens,
-            row.load,
-        )
-        groups[key].append(p)
-        scenarios[key] = how.scenario
+def _table_cases(meas: Measurement, base: Scenario) -> list[Case]:
+    """The table's rows of this engine, one case a setup and load (engine.measure.table)."""
+    mine = replace(
+        meas, points=tuple(p for p in meas.points if p.row and engine_of(p.row) == ENGINE)
+    )
+    cases, _ = table_fit_cases(mine, default_catalog(), base)
     out = []
-    for key, points in groups.items():
-        s = scenarios[key]
-        label = f"line {points[0].line}"
-        out.append(
-            Case(
-                _short(str(key[0])),
-                FitCase(label, s, tuple(points), meas.kind),
-                s.model.id in HELD_OUT,
-            )
-        )
+    for fc in cases:
+        row = fc.points[0].row
+        assert row is not None
+        out.append(Case(_short(row.table), fc, fc.scenario.model.id in HELD_OUT))
     return out
 
 

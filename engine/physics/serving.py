@@ -93,10 +93,6 @@ class ServingRun:
         """Output tokens/s of the whole deployment (the static batch's name for it)."""
         return self.output_tokens_per_s
 
-    @property
-    def running(self) -> Array:
-        return self.running_batch
-
 
 @dataclass(frozen=True)
 class ConcurrencyRun(ServingRun):
