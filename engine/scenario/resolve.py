@@ -134,7 +134,7 @@ def resolve(
             f"{model.max_context:,}-token context of {model.id}",
         )
     try:
-        engine = catalog.engine(inp.engine or DEFAULT_ENGINE)
+        engine = catalog.engine(DEFAULT_ENGINE if inp.engine is None else inp.engine)
     except InputError as exc:
         raise InputError(f"{terms('engine')}: {exc}", field="engine") from None
     if mode == "realistic" and engine.factors:

@@ -161,6 +161,7 @@ REFUSED = [
     (["--num-requests", "0", "--offline"], "--num-requests must be from 1"),
     (["--engine", "vllm-v9"], "--engine: unknown engine 'vllm-v9' (accepted: llamacpp, sglang"),
     (["--engine", "../../etc/passwd"], "unknown engine"),
+    (["--engine", ""], "unknown engine ''"),
     (["--batch", "8", "--simulate"], "--simulate runs a point of a serving load"),
 ]
 
