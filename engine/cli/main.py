@@ -1,5 +1,6 @@
 """The headless command line: ``tokentui estimate | plan | models | gpus | engines | presets |
-compare | calibrate``; with no command, the parsed scenario options go to the app (``launch_app``).
+compare | calibrate | bench``; with no command, the parsed scenario options go to the app
+(``launch_app``).
 
 Bad input never shows a traceback: one line on stderr that says what is wrong and what is
 accepted, and exit code 2. Each command lives in its own module and registers itself here.
@@ -17,7 +18,17 @@ from engine.cli.base import PROG, ArgumentParser, fail
 from engine.errors import InputError
 
 #: The headless commands; any other command line opens the app.
-COMMANDS = ("estimate", "plan", "models", "gpus", "engines", "presets", "compare", "calibrate")
+COMMANDS = (
+    "estimate",
+    "plan",
+    "models",
+    "gpus",
+    "engines",
+    "presets",
+    "compare",
+    "calibrate",
+    "bench",
+)
 
 
 def build_parser(commands: bool = True) -> ArgumentParser:
@@ -30,7 +41,7 @@ def build_parser(commands: bool = True) -> ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     if not commands:
         return parser
-    from engine.cli import calibrate, catalog, compare, estimate, plan, presets
+    from engine.cli import bench, calibrate, catalog, compare, estimate, plan, presets
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     estimate.register(sub)
@@ -39,6 +50,7 @@ def build_parser(commands: bool = True) -> ArgumentParser:
     presets.register(sub, ArgumentParser)
     compare.register(sub)
     calibrate.register(sub)
+    bench.register(sub)
     return parser
 
 

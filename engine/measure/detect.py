@@ -24,6 +24,7 @@ from engine.measure.formats.nim_csv import NIM_COLUMNS, parse_nim_csv
 from engine.measure.formats.ollama import is_ollama, parse_ollama
 from engine.measure.formats.public_tsv import is_public_tsv, parse_public_tsv
 from engine.measure.formats.seed_json import parse_seed_json
+from engine.measure.formats.tokentui_bench import is_tokentui_bench, parse_tokentui_bench
 from engine.measure.formats.vllm_serve import is_vllm_serve, parse_vllm_serve
 from engine.measure.points import Measurement
 
@@ -54,6 +55,10 @@ def parse_objects(objs: list[Any], path: str) -> Measurement:
     if len(dicts) != len(objs):
         raise _unknown(path, "JSON values that are not objects")
     first = dicts[0]
+    if is_tokentui_bench(first):
+        if len(dicts) > 1:
+            raise InputError(f"{path}: several tokentui-bench runs; give one per file")
+        return parse_tokentui_bench(first, path)
     if "metadata" in first and "results" in first:
         if len(dicts) > 1:
             raise InputError(f"{path}: several seed benchmark objects; give one per file")

@@ -11,6 +11,8 @@ FORMATS: dict[str, str] = {
     "prompt_eval_count, prompt_eval_duration), or its streamed lines",
     "nim-csv": "NIM benchmark CSV (input_tokens, output_tokens, concurrency, TTFT_ms, ITL_ms, "
     "Throughput_tokens_per_s)",
+    "tokentui-bench": "'tokentui bench --save' JSON (format tokentui-bench: settings, every "
+    "request's chunk times, a summary per level)",
     "public-tsv": "the public-measurements table: tab-separated, one measured number a row "
     "(source_url, source_title, engine ... metric, value, unit, notes)",
 }

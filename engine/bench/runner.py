@@ -1,0 +1,561 @@
+"""The benchmark's levels, run against one server: closed loop or Poisson arrivals.
+
+A **closed loop** at concurrency C runs C workers; each sends its next request as soon as its last
+one ends. A **rate** sends requests at exponentially distributed intervals (a Poisson process,
+seeded), each on its own, whatever is in flight (``max_concurrency`` caps it when given). Each
+level runs ``repeats`` times; in each, the first ``warmup`` requests sent are measured but left
+out of the summaries (by default C for a closed loop, one round of its workers, and about a
+second's arrivals for a rate). A level is bounded by its request count or its duration, and every
+request by a timeout: a run always ends.
+
+Before the first level one short *probe* request warms the server (Ollama loads the model then)
+and measures how many tokens the server counts for the generated prompt, so that later prompts
+can be sized to ``input_tokens`` as the server counts them.
+
+:func:`run_bench` never raises for what the server does: failed requests are recorded with their
+reason, and a run whose requests keep failing (``abort_after`` in a row) stops with the reason in
+:attr:`BenchRun.stopped`, keeping what was measured. ``stop`` (an :class:`asyncio.Event`, set on
+Ctrl+C or by the app) ends it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from engine.bench.client import ServerInfo, Streamed, public_url, server_info, stream_request
+from engine.bench.protocol import request_body
+from engine.bench.summary import STOPPED, Record, summarize
+from engine.errors import InputError
+
+#: A bound on a level run by duration (a request count is always there too).
+MAX_REQUESTS_PER_LEVEL = 100_000
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """What to run. ``rates`` replace the closed-loop ``concurrency`` levels when given."""
+
+    url: str
+    api: str = "completions"
+    model: str | None = None
+    concurrency: tuple[int, ...] = (1, 8, 32, 128)
+    rates: tuple[float, ...] = ()
+    max_concurrency: int | None = None  # rates only
+    output_tokens: tuple[int, ...] = (256,)
+    input_tokens: int = 256
+    prompts: tuple[str, ...] = ()  # from --prompts FILE; else generated to input_tokens
+    prompts_file: str | None = None
+    requests_per_level: int | None = None  # default: max(10, 4 C) (a rate: max(10, 10 s))
+    duration_s: float | None = None
+    warmup: int | None = None
+    repeats: int = 1
+    timeout_s: float = 300.0
+    fixed_length: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.concurrency and not self.rates:
+            raise InputError("give at least one concurrency or rate", "concurrency")
+        if any(c < 1 or c > 4096 for c in self.concurrency):
+            raise InputError("concurrency: give whole numbers from 1 to 4096", "concurrency")
+        if any(not (0 < r < 1e6) for r in self.rates):
+            raise InputError("rate: give requests/s above 0 and finite", "rate")
+        if any(n < 1 or n > 1_000_000 for n in self.output_tokens) or not self.output_tokens:
+            raise InputError("output tokens: give whole numbers from 1 to 1,000,000", "output")
+        if not 1 <= self.input_tokens <= 10_000_000:
+            raise InputError("input tokens: give a whole number from 1", "input_tokens")
+        if self.requests_per_level is not None and not 1 <= self.requests_per_level <= (
+            MAX_REQUESTS_PER_LEVEL
+        ):
+            raise InputError(
+                f"requests per level: give 1 to {MAX_REQUESTS_PER_LEVEL:,}", "requests"
+            )
+        if self.duration_s is not None and not 0 < self.duration_s <= 86_400:
+            raise InputError("duration: give seconds above 0, at most a day", "duration")
+        if self.warmup is not None and not 0 <= self.warmup <= 10_000:
+            raise InputError("warmup: give 0 to 10,000 requests", "warmup")
+        if not 1 <= self.repeats <= 100:
+            raise InputError("repeats: give 1 to 100", "repeats")
+        if not 0 < self.timeout_s <= 86_400:
+            raise InputError("timeout: give seconds above 0", "timeout")
+
+    @property
+    def levels(self) -> list[tuple[int | None, float | None, int]]:
+        """(concurrency, rate, output tokens) of each level, in the order they run."""
+        loads: list[tuple[int | None, float | None]] = (
+            [(None, r) for r in self.rates] if self.rates else [(c, None) for c in self.concurrency]
+        )
+        return [(c, r, n) for n in self.output_tokens for c, r in loads]
+
+    def warmup_for(self, concurrency: int | None, rate: float | None) -> int:
+        if self.warmup is not None:
+            return self.warmup
+        if concurrency is not None:
+            return concurrency
+        return max(1, min(32, round(rate or 1)))
+
+    def requests_for(self, concurrency: int | None, rate: float | None) -> int:
+        if self.requests_per_level is not None:
+            return self.requests_per_level
+        if self.duration_s is not None:
+            return MAX_REQUESTS_PER_LEVEL
+        if concurrency is not None:
+            return max(10, 4 * concurrency)
+        return max(10, min(1000, math.ceil(10 * (rate or 1))))
+
+    def public(self) -> dict[str, Any]:
+        """The settings as the results file keeps them (no prompt text, no key)."""
+        return {
+            "url": self.url,
+            "api": self.api,
+            "model": self.model,
+            "concurrency": list(self.concurrency) if not self.rates else [],
+            "rate": list(self.rates),
+            "max_concurrency": self.max_concurrency,
+            "output_tokens": list(self.output_tokens),
+            "input_tokens": None if self.prompts else self.input_tokens,
+            "prompts_file": self.prompts_file,
+            "prompts": len(self.prompts) or None,
+            "requests_per_level": self.requests_per_level,
+            "duration_s": self.duration_s,
+            "warmup": self.warmup,
+            "repeats": self.repeats,
+            "timeout_s": self.timeout_s,
+            "fixed_length": self.fixed_length,
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run is, for a live display."""
+
+    level: int  # 0-based
+    levels: int
+    label: str  # 'C=8, 256 out, repeat 1/2'
+    done: int  # requests ended in this level run (warm-up included)
+    total: int | None  # requests planned in it (None: bounded by duration)
+    errors: int
+    tokens_per_s: float  # streamed over the last two seconds
+    elapsed_s: float
+    eta_s: float | None
+
+
+@dataclass
+class BenchRun:
+    """A run, finished or not: its settings, what the server said, every request, the summaries."""
+
+    settings: BenchSettings
+    server: ServerInfo
+    model: str
+    started_at: str
+    records: list[Record] = field(default_factory=list)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    probe: dict[str, Any] | None = None
+    stopped: str | None = None  # why the run ended early; None when it ran to the end
+    finished_at: str | None = None
+    hardware: dict[str, Any] | None = None
+    elapsed_s: float = 0.0
+
+
+_WORD_TEXT = """
+the of and to in is that it was for on are as with his they at be this from have or by one
+had not but what all were when we there can an your which their said if do will each about
+how up out them then she many some so these would other into has more her two like him see
+time could no make than first been its who now people my made over did down only way find
+use may water long little very after words called just where most know get through back much
+before go good new write our used me man too any day same right look think also around
+another came come work three word must because does part even place well such here take why
+"""
+#: Common English words, one token each in the usual tokenizers.
+WORDS: tuple[str, ...] = tuple(_WORD_TEXT.split())
+
+
+def make_prompt(index: int, words: int, rng: random.Random) -> str:
+    """A prompt of ``words`` common words, led by the request's number (so that no two prompts
+    share a prefix a server could serve from its cache)."""
+    body = " ".join(rng.choice(WORDS) for _ in range(max(0, words - 1)))
+    return f"{index} {body}".strip()
+
+
+def _label(c: int | None, r: float | None, n: int, repeat: int, repeats: int) -> str:
+    load = f"C={c}" if c is not None else f"rate {r:g}/s"
+    rep = f", repeat {repeat + 1}/{repeats}" if repeats > 1 else ""
+    return f"{load}, {n} out{rep}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Run:
+    """The state of one run while it goes."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        run: BenchRun,
+        api_key: str | None,
+        stop: asyncio.Event,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.client, self.run, self.key, self.stop = client, run, api_key, stop
+        self.progress = progress
+        self.s = run.settings
+        self.t0 = time.perf_counter()
+        self.rng = random.Random(self.s.seed)
+        self.words = self.s.input_tokens
+        self.count = 0
+        self.recent: deque[float] = deque()
+        self.failures = 0
+        self.level = 0
+        self.label = ""
+        self.done = 0
+        self.errors = 0
+        self.total: int | None = None
+        self.in_flight: set[asyncio.Task[Record]] = set()
+
+    # one request ------------------------------------------------------------------------------
+    def prompt(self) -> str:
+        self.count += 1
+        if self.s.prompts:
+            return f"{self.count} {self.s.prompts[(self.count - 1) % len(self.s.prompts)]}"
+        return make_prompt(self.count, self.words, self.rng)
+
+    def chunk(self) -> None:
+        self.recent.append(time.perf_counter())
+
+    async def one(
+        self, level: int, c: int | None, r: float | None, n: int, rep: int, index: int, warm: bool
+    ) -> Record:
+        body = request_body(
+            self.s.api,
+            self.run.model,
+            self.prompt(),
+            n,
+            fixed_length=self.s.fixed_length,
+            seed=self.s.seed + index,
+        )
+        got = Streamed(sent=time.perf_counter())
+        try:
+            await stream_request(
+                self.client,
+                self.s.api,
+                body,
+                timeout_s=self.s.timeout_s,
+                api_key=self.key,
+                into=got,
+                on_chunk=self.chunk,
+            )
+        except asyncio.CancelledError:
+            got.error = got.error or STOPPED
+            got.end_s = None
+            raise
+        finally:
+            rec = _record(got, level, c, r, n, rep, index, warm, got.sent - self.t0)
+            self.run.records.append(rec)
+            self.done += 1
+            if rec.ok:
+                self.failures = 0
+            elif rec.error != STOPPED:
+                self.errors += 0 if warm else 1
+                self.failures += 1
+            self.report()
+        return rec
+
+    def check_failures(self, limit: int) -> None:
+        if self.failures >= limit and not self.stop.is_set():
+            last = next((x.error for x in reversed(self.run.records) if x.error), "")
+            self.run.stopped = f"{self.failures} requests in a row failed (last: {last})"
+            self.stop.set()
+
+    # levels ------------------------------------------------------------------------------------
+    def tokens_per_s(self) -> float:
+        now = time.perf_counter()
+        while self.recent and self.recent[0] < now - 2.0:
+            self.recent.popleft()
+        span = min(2.0, now - self.t0)
+        return len(self.recent) / span if span > 0 else 0.0
+
+    def report(self) -> None:
+        if self.progress is None:
+            return
+        elapsed = time.perf_counter() - self.t0
+        levels = len(self.s.levels) * self.s.repeats
+        frac = self.level / levels
+        if self.total:
+            frac += min(1.0, self.done / self.total) / levels
+        eta = elapsed / frac - elapsed if frac > 0.02 else None
+        self.progress(
+            Progress(
+                self.level,
+                levels,
+                self.label,
+                self.done,
+                self.total,
+                self.errors,
+                self.tokens_per_s(),
+                elapsed,
+                eta,
+            )
+        )
+
+    async def closed(self, level: int, c: int, n: int, rep: int) -> list[Record]:
+        warm, count = self.s.warmup_for(c, None), self.s.requests_for(c, None)
+        total = warm + count
+        deadline = None if self.s.duration_s is None else time.perf_counter() + self.s.duration_s
+        issued = 0
+        out: list[Record] = []
+        limit = max(3, min(c, 16))
+
+        async def worker() -> None:
+            nonlocal issued
+            while not self.stop.is_set() and issued < total:
+                if deadline is not None and issued >= warm and time.perf_counter() > deadline:
+                    return
+                index, issued = issued, issued + 1
+                out.append(await self.one(level, c, None, n, rep, index, index < warm))
+                self.check_failures(limit)
+
+        self.total = None if deadline is not None else total
+        await self._run_tasks([worker() for _ in range(c)])
+        return out
+
+    async def open(self, level: int, rate: float, n: int, rep: int) -> list[Record]:
+        warm, count = self.s.warmup_for(None, rate), self.s.requests_for(None, rate)
+        total = warm + count
+        deadline = None if self.s.duration_s is None else time.perf_counter() + self.s.duration_s
+        rng = random.Random(self.s.seed * 7919 + level * 31 + rep)
+        cap = asyncio.Semaphore(self.s.max_concurrency) if self.s.max_concurrency else None
+        out: list[Record] = []
+        limit = 16
+
+        async def send(index: int) -> None:
+            if cap is None:
+                out.append(await self.one(level, None, rate, n, rep, index, index < warm))
+            else:
+                async with cap:
+                    out.append(await self.one(level, None, rate, n, rep, index, index < warm))
+            self.check_failures(limit)
+
+        async def arrivals() -> None:
+            tasks = []
+            next_at = time.perf_counter()
+            for index in range(total):
+                if self.stop.is_set():
+                    break
+                if deadline is not None and index >= warm and next_at > deadline:
+                    break
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    try:
+                        await asyncio.wait_for(self.stop.wait(), delay)
+                        break
+                    except TimeoutError:
+                        pass
+                tasks.append(asyncio.ensure_future(send(index)))
+                next_at += rng.expovariate(rate)
+            if tasks:
+                await asyncio.gather(*tasks)
+
+        self.total = None if deadline is not None else total
+        await self._run_tasks([arrivals()])
+        return out
+
+    async def _run_tasks(self, coros: Sequence[Any]) -> None:
+        """Run the level's coroutines; on ``stop``, cancel them (their requests keep what they
+        read, marked as stopped)."""
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        stopper = asyncio.ensure_future(self.stop.wait())
+        try:
+            pending: set[asyncio.Future[Any]] = set(tasks)
+            while pending - {stopper}:
+                done, pending = await asyncio.wait(
+                    pending | {stopper}, return_when=asyncio.FIRST_COMPLETED
+                )
+                pending.discard(stopper)
+                if stopper in done:
+                    for t in pending:
+                        t.cancel()
+                    await asyncio.gather(*pending, return_exceptions=True)
+                    break
+                for t in done:
+                    if t is not stopper and not t.cancelled() and t.exception():
+                        raise t.exception()  # type: ignore[misc]
+        finally:
+            stopper.cancel()
+
+    async def probe(self) -> None:
+        """One short request before the levels: warms the server, sizes the prompts."""
+        text = self.prompt() if self.s.prompts else make_prompt(0, self.words, self.rng)
+        body = request_body(self.s.api, self.run.model, text, 2, fixed_length=self.s.fixed_length)
+        got = await stream_request(
+            self.client, self.s.api, body, timeout_s=self.s.timeout_s, api_key=self.key
+        )
+        self.run.probe = {
+            "prompt_tokens": got.prompt_tokens,
+            "words": self.words,
+            "ttft_s": got.chunk_times[0] if got.chunk_times else None,
+            "error": got.error,
+        }
+        if got.error:
+            if got.status in (400, 401, 403, 404, 405, 422) or got.error.startswith(
+                ("cannot connect", "the server did not stream")
+            ):
+                self.run.stopped = f"the first request failed: {got.error}"
+                self.stop.set()
+            return
+        if got.prompt_tokens and not self.s.prompts:
+            # the prompt's number and the template are counted too: scale the words once
+            self.words = max(1, round(self.words * self.s.input_tokens / got.prompt_tokens))
+            self.run.probe["words_after"] = self.words
+
+    async def levels(self) -> None:
+        await self.probe()
+        reps = self.s.repeats
+        for li, (c, r, n) in enumerate(self.s.levels):
+            runs: list[list[Record]] = []
+            for rep in range(reps):
+                if self.stop.is_set():
+                    break
+                self.level = li * reps + rep
+                self.label = _label(c, r, n, rep, reps)
+                self.done = self.errors = 0
+                if c is not None:
+                    runs.append(await self.closed(li, c, n, rep))
+                else:
+                    runs.append(await self.open(li, r or 1.0, n, rep))
+            runs = [x for x in runs if any(not rec.warmup for rec in x)]
+            if runs:
+                summary = summarize(runs, concurrency=c, rate=r, output_tokens_asked=n)
+                if self.stop.is_set():
+                    summary["partial"] = True
+                self.run.summaries.append({"level": li, **summary})
+            if self.stop.is_set():
+                break
+
+
+def _record(
+    got: Streamed,
+    level: int,
+    c: int | None,
+    r: float | None,
+    n: int,
+    rep: int,
+    index: int,
+    warm: bool,
+    sent_at: float,
+) -> Record:
+    chunks = len(got.chunk_times)
+    if any(t is None for t in got.chunk_tokens) or not got.chunk_tokens:
+        per: list[int] | None = None
+    else:
+        per = [int(t) for t in got.chunk_tokens if t is not None]
+    if got.output_tokens is not None:
+        source = "server" if per is not None else "usage"
+        if per is None and got.output_tokens == chunks:
+            per = [1] * chunks
+    else:
+        source = "server" if per is not None else "counted"
+    return Record(
+        level=level,
+        concurrency=c,
+        rate=r,
+        output_tokens_asked=n,
+        repeat=rep,
+        index=index,
+        warmup=warm,
+        sent_at=sent_at,
+        chunk_times=list(got.chunk_times),
+        chunk_tokens=per,
+        output_tokens=got.output_tokens,
+        prompt_tokens=got.prompt_tokens,
+        token_source=source,
+        finish_reason=got.finish_reason,
+        e2e_s=got.end_s,
+        error=got.error,
+        server_timings=got.server_timings,
+    )
+
+
+async def run_bench(
+    settings: BenchSettings,
+    *,
+    api_key: str | None = None,
+    stop: asyncio.Event | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    hardware: dict[str, Any] | None = None,
+) -> BenchRun:
+    """Run every level against ``settings.url``. Raises :class:`InputError` only when the server
+    cannot be reached at all or serves no model to name; everything later is kept in the run."""
+    stop = stop or asyncio.Event()
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    timeout = httpx.Timeout(settings.timeout_s, connect=min(10.0, settings.timeout_s))
+    async with httpx.AsyncClient(
+        base_url=public_url(settings.url),
+        limits=limits,
+        timeout=timeout,
+        transport=transport,
+        trust_env=False,
+        follow_redirects=False,
+    ) as client:
+        try:
+            info = await server_info(
+                client, settings.api, timeout_s=min(30.0, settings.timeout_s), api_key=api_key
+            )
+        except ConnectionError as exc:
+            raise InputError(f"{settings.url}: {exc}", "url") from None
+        model = settings.model or (info.models[0] if len(info.models) == 1 else "")
+        if not model:
+            listed = ", ".join(info.models[:8]) or "none listed"
+            raise InputError(
+                f"{settings.url} serves several models or lists none ({listed}): give --model NAME",
+                "model",
+            )
+        run = BenchRun(settings, info, model, _now(), hardware=hardware)
+        state = _Run(client, run, api_key, stop, progress)
+        try:
+            await state.levels()
+        except asyncio.CancelledError:
+            run.stopped = run.stopped or "stopped by the user"
+            raise
+        finally:
+            if stop.is_set() and run.stopped is None:
+                run.stopped = "stopped by the user"
+            run.finished_at = _now()
+            run.elapsed_s = time.perf_counter() - state.t0
+            _summarize_partial(run)
+    return run
+
+
+def _summarize_partial(run: BenchRun) -> None:
+    """A level stopped before its summary was made gets one from what it measured."""
+    done = {s["level"] for s in run.summaries}
+    levels = run.settings.levels
+    for li in sorted({r.level for r in run.records} - done):
+        c, r, n = levels[li]
+        reps = [
+            [x for x in run.records if x.level == li and x.repeat == k]
+            for k in sorted({x.repeat for x in run.records if x.level == li})
+        ]
+        reps = [x for x in reps if any(not rec.warmup for rec in x)]
+        if reps:
+            run.summaries.append(
+                {
+                    "level": li,
+                    **summarize(reps, concurrency=c, rate=r, output_tokens_asked=n),
+                    "partial": True,
+                }
+            )
+    run.summaries.sort(key=lambda s: int(s["level"]))
