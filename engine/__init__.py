@@ -8,6 +8,7 @@ those below it; the contracts in pyproject.toml check it):
                      the tables of realistic factors and engine settings
 ``engine.storage``   files: the catalog, presets, calibration profiles, the user folder
 ``engine.measure``   measured results: importers, the predictor table, compare, calibration
+``engine.bench``    measuring a running server: the streaming client, the levels, the results file
 ``engine.views``     plain data and text for people: every JSON contract, tables, the app's view
                      model
 ``engine.cli``       the command line

@@ -7,6 +7,7 @@ other format (``tokentui-bench``).
 ``protocol``  what is sent (OpenAI completions or chat, Ollama's ``/api/generate``) and how a
               stream's events are read (SSE, NDJSON): pure functions, no I/O
 ``client``    one streamed request, timed chunk by chunk; the server's model list
+``settings``  what a run runs: levels, lengths, bounds, warm-up (checked)
 ``runner``    the levels: closed loop at a concurrency, or Poisson arrivals at a rate; warm-up,
               repeats, bounds, stop
 ``summary``   a level's numbers from its requests: percentiles, steady-state throughput,

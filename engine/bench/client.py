@@ -12,10 +12,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from engine.bench.protocol import (
     DONE,
@@ -28,6 +26,9 @@ from engine.bench.protocol import (
     ollama_event,
     openai_event,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def printable(text: str, limit: int = 200) -> str:
@@ -143,6 +144,8 @@ async def stream_request(
     ``into`` receives what is read as it is read (so a cancelled request keeps its partial trace);
     ``on_chunk`` is called for each chunk of generated text (a live tokens/s).
     """
+    import httpx  # here, not at the top: importing httpx loads rich (see engine.bench.runner)
+
     result = into or Streamed(sent=0.0)
     result.sent = time.perf_counter()
     result.on_chunk = on_chunk
@@ -235,6 +238,8 @@ async def server_info(
 ) -> ServerInfo:
     """The served models; raises :class:`ConnectionError` with a one-line reason when the server
     cannot be reached or answers the list with an HTTP error."""
+    import httpx
+
     path = MODEL_LISTS[api]
     try:
         response = await client.get(path, headers=headers(api_key), timeout=timeout_s)

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 from engine.bench.hardware import detect_hardware
 from engine.bench.protocol import StreamError, decode_json
 from engine.bench.results import run_json, save_run
-from engine.bench.runner import BenchRun, BenchSettings, Progress, run_bench
+from engine.bench.runner import BenchRun, Progress, run_bench
+from engine.bench.settings import BenchSettings
 from engine.cli.base import PROG, number, switch
 from engine.errors import InputError
 from engine.storage.catalog import default_catalog

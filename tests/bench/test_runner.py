@@ -15,7 +15,8 @@ from bench_fakes import FakeServer
 
 from engine.bench.client import public_url
 from engine.bench.results import dumps, run_json
-from engine.bench.runner import BenchRun, BenchSettings, Progress, run_bench
+from engine.bench.runner import BenchRun, Progress, run_bench
+from engine.bench.settings import BenchSettings
 from engine.errors import InputError
 from engine.measure.detect import parse_text
 
