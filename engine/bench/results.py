@@ -80,6 +80,8 @@ def record_json(r: Record) -> dict[str, Any]:
         e2e_s=r.e2e_s,
         error=r.error,
     )
+    if r.worker is not None:
+        out["worker"] = r.worker
     if r.server_timings:
         out["server_timings"] = r.server_timings
     return out

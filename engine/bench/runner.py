@@ -139,7 +139,15 @@ class _Run:
         self.recent.append(time.perf_counter())
 
     async def one(
-        self, level: int, c: int | None, r: float | None, n: int, rep: int, index: int, warm: bool
+        self,
+        level: int,
+        c: int | None,
+        r: float | None,
+        n: int,
+        rep: int,
+        index: int,
+        warm: bool,
+        worker: int | None = None,
     ) -> Record:
         body = request_body(
             self.s.api,
@@ -166,6 +174,7 @@ class _Run:
             raise
         finally:
             rec = _record(got, level, c, r, n, rep, index, warm, got.sent - self.t0)
+            rec.worker = worker
             self.run.records.append(rec)
             self.done += 1
             if rec.ok:
@@ -221,17 +230,17 @@ class _Run:
         out: list[Record] = []
         limit = max(3, min(c, 16))
 
-        async def worker() -> None:
+        async def worker(wid: int) -> None:
             nonlocal issued
             while not self.stop.is_set() and issued < total:
                 if deadline is not None and issued >= warm and time.perf_counter() > deadline:
                     return
                 index, issued = issued, issued + 1
-                out.append(await self.one(level, c, None, n, rep, index, index < warm))
+                out.append(await self.one(level, c, None, n, rep, index, index < warm, wid))
                 self.check_failures(limit)
 
         self.total = None if deadline is not None else total
-        await self._run_tasks([worker() for _ in range(c)])
+        await self._run_tasks([worker(w) for w in range(c)])
         return out
 
     async def open(self, level: int, rate: float, n: int, rep: int) -> list[Record]:

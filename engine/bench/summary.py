@@ -7,10 +7,11 @@ serve`` computes it) and E2E (sending to the stream's end); mean, p50, p90, p99 
 interpolation).
 
 Throughput is the steady state: the tokens streamed (by any request, warm-up included) while the
-load was whole — from the first measured request's sending to the first moment after the last
-sending at which a request ended without a successor (closed loop), or to the last sending (a
-rate). Requests/s counts the requests that ended in that window. Where the window is too short to
-hold two ends, the whole span of the measured requests is used (``window: "whole"``).
+load was whole — from the moment every worker has sent and a measured request is out to the first
+moment a worker ends its last request (closed loop), or from the first measured sending to the
+last sending (a rate). Requests/s counts the requests completed in that window, each by the share
+of its life inside it. Where the window is too short to hold two ends, the whole span of the
+measured requests is used (``window: "whole"``).
 
 Little's law: the time-averaged number of requests in flight over the window ``L`` against the
 completion rate x mean E2E ``λW``; ``littles_law_ratio`` = λW / C for a closed loop (C workers),
@@ -54,6 +55,7 @@ class Record:
     e2e_s: float | None = None
     error: str | None = None
     server_timings: dict[str, float] | None = None
+    worker: int | None = None  # a closed loop's worker that sent it
 
     @property
     def ok(self) -> bool:
@@ -130,19 +132,32 @@ class Window:
 
 
 def window(records: Sequence[Record], closed_loop: bool) -> Window | None:
-    """The span over which the load was whole (module docstring); None without a measured end."""
+    """The span over which the load was whole (module docstring); None without a measured end.
+
+    A closed loop whose records name their workers: from the moment every worker has sent and
+    a measured request is out, to the first moment a worker ends its last request. Otherwise
+    (a rate; records without workers): from the first measured sending to the last sending, or,
+    for a closed loop, to the first end after it.
+    """
     measured = [r for r in records if not r.warmup and r.ok]
     if not measured:
         return None
-    sends = [r.sent_at for r in records]
     start = min(r.sent_at for r in measured)
-    last_send = max(sends)
     ends = [r.sent_at + r.e2e_s for r in records if r.e2e_s is not None]
-    if closed_loop:
-        after = [e for e in ends if e > last_send]
-        end = min(after) if after else last_send
+    workers: dict[int, list[Record]] = {}
+    for r in records:
+        if r.worker is not None:
+            workers.setdefault(r.worker, []).append(r)
+    if closed_loop and workers and all(r.worker is not None for r in records):
+        start = max(start, *(min(x.sent_at for x in rs) for rs in workers.values()))
+        lasts = [max(rs, key=lambda x: x.sent_at) for rs in workers.values()]
+        end = min(x.sent_at + (x.e2e_s if x.e2e_s is not None else math.inf) for x in lasts)
+        if not math.isfinite(end):
+            end = max(ends, default=start)
     else:
-        end = last_send
+        last_send = max(r.sent_at for r in records)
+        after = [e for e in ends if e > last_send] if closed_loop else []
+        end = min(after) if after else last_send
     inside = sum(1 for e in ends if start < e <= end)
     if end - start > 0 and inside >= 2:
         return Window(start, end, "steady")
@@ -159,6 +174,19 @@ def _tokens_in(records: Sequence[Record], w: Window) -> float:
             if w.start < r.sent_at + t <= w.end:
                 total += k
     return total
+
+
+def _completions_in(records: Sequence[Record], w: Window) -> float:
+    """Requests completed in the window, each counted by the share of its life inside it (a
+    request half in the window is half a completion): the counts of a closed loop whose users
+    move in step are not lumpy at the window's edges."""
+    done = 0.0
+    for r in records:
+        if not r.ok or not r.e2e_s:
+            continue
+        lo, hi = max(r.sent_at, w.start), min(r.sent_at + r.e2e_s, w.end)
+        done += max(0.0, hi - lo) / r.e2e_s
+    return done
 
 
 def _in_flight(records: Sequence[Record], w: Window) -> float:
@@ -179,21 +207,21 @@ def run_throughput(records: Sequence[Record], closed_loop: bool) -> dict[str, An
         return {"output_tokens_per_s": None, "requests_per_s": None, "window": None}
     if w.kind == "steady":
         tokens = _tokens_in(records, w)
-        ends = sum(
-            1
-            for r in records
-            if r.ok and r.e2e_s is not None and w.start < r.sent_at + r.e2e_s <= w.end
-        )
+        ends = _completions_in(records, w)
     else:
         measured = [r for r in records if not r.warmup and r.ok]
         tokens = float(sum(r.tokens for r in measured))
         ends = len(measured)
+    in_flight = _in_flight(records, w)
     return {
         "output_tokens_per_s": tokens / w.seconds,
         "requests_per_s": ends / w.seconds,
         "window": w.kind,
         "window_s": w.seconds,
-        "mean_in_flight": _in_flight(records, w),
+        "mean_in_flight": in_flight,
+        # the latency of the requests in the window (each by its share of it): with the rate
+        # above, the two sides of Little's law over the same requests
+        "window_e2e_s": in_flight * w.seconds / ends if ends and w.kind == "steady" else None,
     }
 
 
@@ -251,7 +279,8 @@ def summarize(
     out["window"] = next((x["window"] for x in runs if x["window"]), None)
     in_flight = _mean([x["mean_in_flight"] for x in runs if x.get("mean_in_flight")])
     out["mean_in_flight"] = in_flight
-    lam, wait = out["requests_per_s"], out["e2e_s"]
+    lam = out["requests_per_s"]
+    wait = _mean([x["window_e2e_s"] for x in runs if x.get("window_e2e_s")]) or out["e2e_s"]
     if lam and wait:
         out["littles_law_concurrency"] = lam * wait
         load = concurrency if concurrency is not None else in_flight

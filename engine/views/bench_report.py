@@ -163,7 +163,7 @@ def scaling_analysis(
     for n, levels in _by_length(summaries).items():
         if len(levels) < 2:
             continue
-        lead = f"{n} tokens out:" if len(_by_length(summaries)) > 1 else ""
+        lead = f"{n} tokens out: " if len(_by_length(summaries)) > 1 else ""
         base = levels[0]
         c0, x0 = int(base["concurrency"]), float(base["output_tokens_per_s"])
         parts = []
@@ -233,7 +233,11 @@ def scaling_analysis(
     ]
     if lit:
         worst = max(lit, key=lambda v: abs(v - 1))
-        verdict = "consistent" if abs(worst - 1) <= 0.1 else "check the client or the server"
+        verdict = (
+            "consistent"
+            if abs(worst - 1) <= 0.15
+            else "uneven: few requests a level, or a client that could not keep its users busy"
+        )
         lines.append(
             f"Little's law (throughput x latency / users): {min(lit):.2f}-{max(lit):.2f}, "
             f"{verdict}."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.bench.summary import Record, percentile, run_throughput, summarize, window
 
@@ -48,6 +50,7 @@ def two_workers() -> list[Record]:
     for w, start in enumerate((0.0, 1.0)):
         for k in range(3):
             out.append(rec(start + 3 * k, 1.0, 0.5, 5, warm=k == 0, index=2 * k + w))
+            out[-1].worker = w
     return out
 
 
@@ -64,7 +67,8 @@ def test_steady_throughput_counts_every_token_in_the_window() -> None:
     # at 3 ended the request before the window opened): send 0: none; send 1: 3.5, 4 -> 2;
     # sends 3, 4, 6: all 5; send 7: 8, 8.5, 9 -> 3. Total 20 over 6 s.
     assert out["output_tokens_per_s"] == pytest.approx(20 / 6)
-    # ends in (3, 9]: 4 (send 1), 6 (3), 7 (4), 9 (6) -> 4 over 6 s
+    # completions, each by the share of its 3 s inside (3, 9]: send 1 (1-4) 1/3, sends 3, 4, 6
+    # whole, send 7 (7-10) 2/3 -> 4 over 6 s
     assert out["requests_per_s"] == pytest.approx(4 / 6)
     # in flight: two all along (3-9), less B's idle gap: none (back to back) -> 2
     assert out["mean_in_flight"] == pytest.approx(2.0)
@@ -119,3 +123,52 @@ def test_repeats_give_a_spread() -> None:
     assert s["repeats"] == 2 and s["ttft_s"] == pytest.approx(1.5)
     assert s["ttft_s_std"] == pytest.approx(np.std([1.0, 2.0], ddof=1))
     assert s["output_tokens_per_s_std"] is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    c=st.integers(1, 16),
+    rounds=st.integers(3, 8),
+    n=st.integers(2, 64),
+    d=st.floats(0.05, 5.0),
+    offsets=st.lists(st.floats(0.0, 1.0), min_size=16, max_size=16),
+)
+def test_steady_window_against_a_brute_force_closed_loop(
+    c: int, rounds: int, n: int, d: float, offsets: list[float]
+) -> None:
+    """C workers, each sending ``rounds`` requests back to back from its own start; every request
+    streams n tokens evenly over D seconds. In the steady window the server streams C n / D
+    tokens/s and finishes C / D requests/s: the summary must find that, to within the tokens and
+    ends that straddle the window's edges (at most C of each)."""
+    records = []
+    index = 0
+    for w in range(c):
+        start = offsets[w] * d
+        for k in range(rounds):
+            times = [d * (i + 1) / n for i in range(n)]
+            records.append(
+                Record(
+                    level=0,
+                    concurrency=c,
+                    rate=None,
+                    output_tokens_asked=n,
+                    repeat=0,
+                    index=index,
+                    warmup=k == 0,
+                    sent_at=start + k * d,
+                    chunk_times=times,
+                    chunk_tokens=[1] * n,
+                    output_tokens=n,
+                    e2e_s=times[-1],
+                    worker=w,
+                )
+            )
+            index += 1
+    out = run_throughput(records, closed_loop=True)
+    w = window(records, closed_loop=True)
+    assert w is not None
+    if w.kind == "steady":
+        t = w.seconds
+        assert abs(out["output_tokens_per_s"] - c * n / d) <= c / t + 1e-6
+        assert out["requests_per_s"] == pytest.approx(c / d, rel=1e-6)
+        assert out["mean_in_flight"] == pytest.approx(c, rel=1e-6)
