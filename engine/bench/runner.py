@@ -368,17 +368,20 @@ def _record(
     warm: bool,
     sent_at: float,
 ) -> Record:
+    """The record of a request: where its token counts came from ('usage': the OpenAI stream's
+    usage object; 'server': the server's own counts, Ollama's lines and eval_count; 'counted':
+    the chunks), and the tokens of each chunk where they are known and add up."""
     chunks = len(got.chunk_times)
-    if any(t is None for t in got.chunk_tokens) or not got.chunk_tokens:
-        per: list[int] | None = None
-    else:
-        per = [int(t) for t in got.chunk_tokens if t is not None]
+    own = bool(got.chunk_tokens) and all(t is not None for t in got.chunk_tokens)
+    per: list[int] | None = [int(t or 0) for t in got.chunk_tokens] if own else None
     if got.output_tokens is not None:
-        source = "server" if per is not None else "usage"
+        source = "server" if own else "usage"
+        if per is not None and sum(per) != got.output_tokens:
+            per = None  # the total is the server's; how it split over the chunks is not known
         if per is None and got.output_tokens == chunks:
             per = [1] * chunks
     else:
-        source = "server" if per is not None else "counted"
+        source = "server" if own else "counted"
     return Record(
         level=level,
         concurrency=c,

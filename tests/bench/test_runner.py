@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 from bench_fakes import FakeServer
 
 from engine.bench.client import public_url
+from engine.bench.hardware import detect_hardware
 from engine.bench.results import dumps, run_json
 from engine.bench.runner import BenchRun, Progress, run_bench
 from engine.bench.settings import BenchSettings
@@ -277,3 +279,65 @@ def test_settings_refuse_bad_values(kw: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as info:
         BenchSettings(url="http://x", **kw)
     assert info.value.field == field
+
+
+def test_ollama_recorded_response_through_the_client() -> None:
+    """Ollama's documented /api/generate stream, recorded (tests/data/ollama-stream.jsonl),
+    served as the body: three tokens streamed, the server's own counts win (eval_count 400)."""
+    recorded = (Path(__file__).parent.parent / "data" / "ollama-stream.jsonl").read_bytes()
+
+    async def serve(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/tags":
+            return httpx.Response(200, json={"models": [{"name": "llama3.1:8b-instruct-q4_K_M"}]})
+        return httpx.Response(
+            200, headers={"content-type": "application/x-ndjson"}, content=recorded
+        )
+
+    settings = BenchSettings(
+        url="http://ollama:11434",
+        api="ollama",
+        concurrency=(1,),
+        requests_per_level=2,
+        output_tokens=(400,),
+    )
+    run = asyncio.run(run_bench(settings, transport=httpx.MockTransport(serve)))
+    assert run.model == "llama3.1:8b-instruct-q4_K_M" and run.server.engine == "ollama"
+    r = next(r for r in run.records if not r.warmup)
+    assert len(r.chunk_times) == 3 and r.output_tokens == 400 and r.prompt_tokens == 1200
+    # the server's own count; its three lines do not add up to it, so no per-chunk split
+    assert r.token_source == "server" and r.chunk_tokens is None
+    assert r.finish_reason == "stop" and r.error is None
+
+
+def test_nvml_detection_with_a_fake_library() -> None:
+    class Mem:
+        total = 80 * 1024**3
+
+    class FakeNVML:
+        def nvmlInit(self) -> None: ...
+        def nvmlShutdown(self) -> None: ...
+        def nvmlDeviceGetCount(self) -> int:
+            return 2
+
+        def nvmlDeviceGetHandleByIndex(self, i: int) -> int:
+            return i
+
+        def nvmlDeviceGetName(self, h: int) -> bytes:
+            return b"NVIDIA H100 80GB HBM3\x1b[2J"
+
+        def nvmlDeviceGetMemoryInfo(self, h: int) -> Mem:
+            return Mem()
+
+        def nvmlSystemGetDriverVersion(self) -> str:
+            return "560.35"
+
+    hw = detect_hardware(FakeNVML())
+    assert hw["source"] == "nvml" and hw["gpu_count"] == 2
+    assert hw["gpu_name"] == "NVIDIA H100 80GB HBM3[2J"  # the escape is dropped
+    assert hw["gpus"][1]["memory_bytes"] == 80 * 1024**3 and hw["driver"] == "560.35"
+
+    class Broken(FakeNVML):
+        def nvmlInit(self) -> None:
+            raise RuntimeError("driver not loaded")
+
+    assert detect_hardware(Broken())["source"] == "none"
