@@ -182,7 +182,17 @@ async def stream_request(
         result.error = f"cannot connect: {printable(str(exc) or type(exc).__name__, 120)}"
     except httpx.TimeoutException:
         result.error = f"timed out after {timeout_s:g} s ({len(result.chunk_times)} chunks read)"
-    except (httpx.HTTPError, OSError, UnicodeDecodeError) as exc:
+    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError, OSError) as exc:
+        # a server killed or restarted mid-request: the connection closes under the client
+        what = printable(str(exc) or type(exc).__name__, 120)
+        if result.status is None:
+            result.error = f"the server closed the connection before answering ({what})"
+        else:
+            result.error = (
+                f"stream cut after {len(result.chunk_times)} chunks: the server closed the "
+                f"connection ({what})"
+            )
+    except (httpx.HTTPError, UnicodeDecodeError) as exc:
         what = printable(str(exc) or type(exc).__name__, 120)
         if result.status is None:
             result.error = f"request failed: {what}"
