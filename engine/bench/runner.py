@@ -307,13 +307,21 @@ class _Run:
         finally:
             stopper.cancel()
 
-    async def probe(self) -> None:
-        """One short request before the levels: warms the server, sizes the prompts."""
-        text = self.prompt() if self.s.prompts else make_prompt(0, self.words, self.rng)
+    async def _probe_one(self, text: str) -> Streamed:
         body = request_body(self.s.api, self.run.model, text, 2, fixed_length=self.s.fixed_length)
-        got = await stream_request(
+        return await stream_request(
             self.client, self.s.api, body, timeout_s=self.s.timeout_s, api_key=self.key
         )
+
+    async def probe(self) -> None:
+        """Short requests before the levels: they warm the server and size the prompts.
+
+        The server's count of a prompt of w words is about a w + b (a: tokens a word; b: the
+        chat template, the request's number): two probes, of w and w/2 words, give a and b,
+        and the prompts get the words that make ``input_tokens``.
+        """
+        text = self.prompt() if self.s.prompts else make_prompt(0, self.words, self.rng)
+        got = await self._probe_one(text)
         self.run.probe = {
             "prompt_tokens": got.prompt_tokens,
             "words": self.words,
@@ -327,10 +335,20 @@ class _Run:
                 self.run.stopped = f"the first request failed: {got.error}"
                 self.stop.set()
             return
-        if got.prompt_tokens and not self.s.prompts:
-            # the prompt's number and the template are counted too: scale the words once
-            self.words = max(1, round(self.words * self.s.input_tokens / got.prompt_tokens))
-            self.run.probe["words_after"] = self.words
+        if not got.prompt_tokens or self.s.prompts:
+            return
+        w1, p1 = self.words, got.prompt_tokens
+        a, b = p1 / w1, 0.0  # one probe: tokens in proportion to words
+        if w1 >= 8:
+            w2 = w1 // 2
+            second = await self._probe_one(make_prompt(0, w2, self.rng))
+            p2 = second.prompt_tokens
+            if second.error is None and p2 and p1 > p2:
+                a = (p1 - p2) / (w1 - w2)
+                b = p1 - a * w1
+                self.run.probe["second"] = {"words": w2, "prompt_tokens": p2}
+        self.words = max(1, round((self.s.input_tokens - b) / a))
+        self.run.probe.update(words_after=self.words, tokens_per_word=a, fixed_tokens=b)
 
     async def levels(self) -> None:
         await self.probe()

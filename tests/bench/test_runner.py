@@ -77,12 +77,14 @@ def test_chat_endpoint_and_fixed_length_fields() -> None:
     fake = FakeServer()
     run = bench(fake, api="chat", concurrency=(2,), requests_per_level=4)
     assert run.summaries[0]["requests"] == 4
-    assert fake.paths.count("/v1/chat/completions") == 1 + 2 + 4  # probe, warm-up, measured
+    # two probes (they size the prompts), the warm-up, the measured
+    assert fake.paths.count("/v1/chat/completions") == 2 + 2 + 4
     body = fake.bodies[-1]
     assert body["ignore_eos"] is True and body["min_tokens"] == 8 and body["stream"] is True
     # no two prompts share their start (a prefix cache would skip their prefill)
-    starts = {b["messages"][0]["content"].split()[0] for b in fake.bodies}
-    assert len(starts) == len(fake.bodies)
+    measured = fake.bodies[2:]  # after the two probes
+    starts = {b["messages"][0]["content"].split()[0] for b in measured}
+    assert len(starts) == len(measured)
 
 
 def test_prompts_are_sized_by_the_servers_count() -> None:
@@ -176,7 +178,7 @@ def test_a_server_that_dies_mid_run_stops_it_with_the_reason() -> None:
     handle = fake.handle
 
     async def dying(request: httpx.Request) -> httpx.Response:
-        if fake.seen >= 6 and request.method == "POST":
+        if fake.seen >= 8 and request.method == "POST":
             raise httpx.ConnectError("connection refused")
         return await handle(request)
 

@@ -114,7 +114,7 @@ def parse_tokentui_bench(obj: dict[str, Any], path: str) -> Measurement:
     if engine:
         remarks.append(f"engine {engine}: the server said it is {_text(server.get('engine'))}")
     if not gpu_name:
-        remarks.append("hardware not recorded (bench ran away from the GPUs): give --gpu")
+        remarks.append("the file records no hardware (bench ran off the server's machine): --gpu")
     if skipped:
         remarks.append(f"{skipped} levels with no finished request left out")
     if obj.get("complete") is False:
