@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +20,7 @@ from engine.bench.protocol import (
     MODEL_LISTS,
     PATHS,
     Event,
+    LineSplitter,
     SSEReader,
     StreamError,
     decode_json,
@@ -91,10 +92,19 @@ def _apply(result: Streamed, ev: Event, now: float) -> None:
         result.server_timings = ev.server_timings
 
 
+async def _lines(response: httpx.Response) -> AsyncIterator[str]:
+    splitter = LineSplitter()
+    async for data in response.aiter_bytes():
+        for line in splitter.feed(data):
+            yield line
+    for line in splitter.close():
+        yield line
+
+
 async def _read_stream(response: httpx.Response, api: str, result: Streamed) -> bool:
     """Read events until the stream's end; True when the protocol's end marker was seen."""
     if api == "ollama":
-        async for line in response.aiter_lines():
+        async for line in _lines(response):
             if not line.strip():
                 continue
             ev = ollama_event(decode_json(line, "NDJSON line"))
@@ -103,7 +113,7 @@ async def _read_stream(response: httpx.Response, api: str, result: Streamed) -> 
                 return True
         return False
     reader = SSEReader()
-    async for line in response.aiter_lines():
+    async for line in _lines(response):
         for data in reader.feed(line):
             if data.strip() == DONE:
                 return True

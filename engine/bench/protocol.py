@@ -222,6 +222,49 @@ class SSEReader:
             yield data
 
 
+class LineSplitter:
+    """Lines from a byte stream, ended by CR, LF or CRLF only (the SSE and NDJSON rule).
+
+    Not ``str.splitlines``: a token of generated text may be U+2028, U+0085 or a form feed, which
+    JSON leaves unescaped inside a string, and which would cut an event in two. A line is decoded
+    as UTF-8 (an invalid byte becomes U+FFFD) once it is whole, so a character split between
+    two network reads is never broken.
+    """
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._cr = False  # the last byte seen was a CR: a LF right after it ends nothing
+
+    def feed(self, data: bytes) -> list[str]:
+        if self._cr and data.startswith(b"\n"):
+            data = data[1:]
+        self._cr = False
+        buf = self._buf + data
+        out = []
+        start = 0
+        i = 0
+        n = len(buf)
+        while i < n:
+            c = buf[i]
+            if c == 10 or c == 13:  # LF, CR
+                out.append(buf[start:i].decode("utf-8", "replace"))
+                if c == 13:
+                    if i + 1 < n and buf[i + 1] == 10:
+                        i += 1
+                    elif i + 1 == n:
+                        self._cr = True
+                start = i + 1
+            i += 1
+        self._buf = buf[start:]
+        if len(self._buf) > MAX_LINE * 4:
+            raise StreamError(f"a line of more than {len(self._buf):,} bytes")
+        return out
+
+    def close(self) -> list[str]:
+        rest, self._buf = self._buf, b""
+        return [rest.decode("utf-8", "replace")] if rest else []
+
+
 DONE = "[DONE]"
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.bench.client import parse_models, printable
 from engine.bench.protocol import (
+    LineSplitter,
     SSEReader,
     StreamError,
     decode_json,
@@ -138,3 +142,34 @@ def test_model_lists_and_engine_from_owner() -> None:
 def test_printable_escapes_controls_and_cuts() -> None:
     assert printable("a\x1b[2Jb\nc") == "a\\x1b[2Jb\\nc"
     assert len(printable("x" * 500, 50)) == 50
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab\r\n\u2028\u0085\x0c\x1e é€")), max_size=60),
+    cuts=st.lists(st.integers(0, 200), max_size=8),
+)
+def test_lines_end_at_cr_lf_or_crlf_only(text: str, cuts: list[int]) -> None:
+    """Whatever the network's cuts (inside a CRLF, inside a UTF-8 character), the lines are the
+    SSE rule's: U+2028, U+0085, form feeds and record separators inside a line stay in it."""
+    data = text.encode()
+    points = sorted({min(c, len(data)) for c in cuts})
+    splitter = LineSplitter()
+    got: list[str] = []
+    last = 0
+    for p in [*points, len(data)]:
+        got += splitter.feed(data[last:p])
+        last = p
+    got += splitter.close()
+    want = re.split(r"\r\n|\r|\n", text)
+    if want and want[-1] == "":
+        want = want[:-1]
+    assert got == want
+
+
+def test_a_token_that_is_a_unicode_line_separator_stays_in_its_event() -> None:
+    splitter = LineSplitter()
+    body = 'data: {"choices":[{"text":"a\u2028b\u0085c"}]}\n\n'.encode()
+    lines = splitter.feed(body[:20]) + splitter.feed(body[20:]) + splitter.close()
+    events_ = events(lines)
+    assert openai_event(decode_json(events_[0], "SSE event")).text == "a\u2028b\u0085c"
