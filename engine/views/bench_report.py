@@ -171,7 +171,7 @@ def scaling_analysis(
             c, x = int(s["concurrency"]), float(s["output_tokens_per_s"])
             eff = x / c / (x0 / c0)
             parts.append(f"C={c} {x / x0:.1f}x ({eff:.0%} of linear)")
-        lines.append(f"{lead} Throughput from C={c0} ({x0:,.0f} tok/s): " + ", ".join(parts) + ".")
+        lines.append(f"{lead}Throughput from C={c0} ({x0:,.0f} tok/s): " + ", ".join(parts) + ".")
         for prev, s in itertools.pairwise(levels):
             gain = float(s["output_tokens_per_s"]) / float(prev["output_tokens_per_s"])
             more = int(s["concurrency"]) / int(prev["concurrency"])
