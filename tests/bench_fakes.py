@@ -97,7 +97,9 @@ class FakeServer:
         finally:
             self.active -= 1
 
-    async def _sse(self, n: int, prompt: int, chat: bool, fault: str | None) -> AsyncIterator[bytes]:
+    async def _sse(
+        self, n: int, prompt: int, chat: bool, fault: str | None
+    ) -> AsyncIterator[bytes]:
         def event(obj: Any) -> bytes:
             return f"data: {json.dumps(obj)}\n\n".encode()
 

@@ -32,6 +32,7 @@ class TokentuiCommands(Provider):
             ("preset: Save the scenario…", partial(act, "save_preset"), "Ctrl+S"),
             ("preset: Load, delete or rename…", partial(act, "load_preset"), "Ctrl+O"),
             ("benchmark: Load measured results…", partial(act, "load_benchmark"), "Ctrl+B"),
+            ("bench: Measure a running server…", partial(act, "bench"), "key b"),
             (
                 "mode: switch realistic / ideal",
                 partial(app.run_screen_action, "toggle_mode"),

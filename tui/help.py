@@ -46,6 +46,17 @@ rate at or above the capacity is not).
 9. **Latency** (serving loads) — TTFT and ITL, mean (solid) and p99 (dotted), against the load on a
    log scale; the grey line is where the running batch reaches its wall.
 
+## Bench (key b)
+
+Measure a running server (vLLM, SGLang, llama.cpp, Ollama, any OpenAI-compatible API) from the
+app: give its URL, the API, the concurrency levels and the lengths, and press Ctrl+R (Start).
+Each level's latency (TTFT, ITL p50 and p99) and throughput (the server's and each user's) is
+drawn as it finishes, solid, against the prediction of the scenario on the main screen, dotted;
+the table gives the signed error of each level. Esc stops a run and keeps what was measured.
+Ctrl+S saves the run (a results file Ctrl+B loads); Ctrl+F fits the realistic factors to it and
+saves them as a profile, which the scenario then uses. The API key, if the server wants one,
+comes from TOKENTUI_API_KEY or OPENAI_API_KEY.
+
 ## Keys
 
 | key | action |
@@ -56,6 +67,7 @@ rate at or above the capacity is not).
 | Ctrl+S | save the scenario as a preset |
 | Ctrl+O | load a preset (Ctrl+D delete, Ctrl+R rename) |
 | Ctrl+B | load measured results: they appear on the throughput chart and in the Measured tab |
+| b | bench: measure a running server (URL, levels), live, next to the prediction |
 | d | dark / light theme |
 | Tab, Shift+Tab | move between fields |
 | Esc | leave a field (back to the charts) |

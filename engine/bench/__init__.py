@@ -8,6 +8,7 @@ other format (``tokentui-bench``).
               stream's events are read (SSE, NDJSON): pure functions, no I/O
 ``client``    one streamed request, timed chunk by chunk; the server's model list
 ``settings``  what a run runs: levels, lengths, bounds, warm-up (checked)
+``prompts``   generated to a length, or read from a file
 ``runner``    the levels: closed loop at a concurrency, or Poisson arrivals at a rate; warm-up,
               repeats, bounds, stop
 ``summary``   a level's numbers from its requests: percentiles, steady-state throughput,

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.bench.client import ServerInfo, Streamed, public_url, server_info, stream_request
+from engine.bench.prompts import make_prompt
 from engine.bench.protocol import request_body
 from engine.bench.settings import BenchSettings
 from engine.bench.summary import STOPPED, Record, summarize
@@ -71,26 +72,6 @@ class BenchRun:
     elapsed_s: float = 0.0
 
 
-_WORD_TEXT = """
-the of and to in is that it was for on are as with his they at be this from have or by one
-had not but what all were when we there can an your which their said if do will each about
-how up out them then she many some so these would other into has more her two like him see
-time could no make than first been its who now people my made over did down only way find
-use may water long little very after words called just where most know get through back much
-before go good new write our used me man too any day same right look think also around
-another came come work three word must because does part even place well such here take why
-"""
-#: Common English words, one token each in the usual tokenizers.
-WORDS: tuple[str, ...] = tuple(_WORD_TEXT.split())
-
-
-def make_prompt(index: int, words: int, rng: random.Random) -> str:
-    """A prompt of ``words`` common words, led by the request's number (so that no two prompts
-    share a prefix a server could serve from its cache)."""
-    body = " ".join(rng.choice(WORDS) for _ in range(max(0, words - 1)))
-    return f"{index} {body}".strip()
-
-
 def _label(c: int | None, r: float | None, n: int, repeat: int, repeats: int) -> str:
     load = f"C={c}" if c is not None else f"rate {r:g}/s"
     rep = f", repeat {repeat + 1}/{repeats}" if repeats > 1 else ""
@@ -111,9 +92,11 @@ class _Run:
         api_key: str | None,
         stop: asyncio.Event,
         progress: Callable[[Progress], None] | None,
+        on_level: Callable[[BenchRun], None] | None = None,
     ) -> None:
         self.client, self.run, self.key, self.stop = client, run, api_key, stop
         self.progress = progress
+        self.on_level = on_level
         self.s = run.settings
         self.t0 = time.perf_counter()
         self.rng = random.Random(self.s.seed)
@@ -371,6 +354,8 @@ class _Run:
                 if self.stop.is_set():
                     summary["partial"] = True
                 self.run.summaries.append({"level": li, **summary})
+                if self.on_level is not None:
+                    self.on_level(self.run)
             if self.stop.is_set():
                 break
 
@@ -427,11 +412,16 @@ async def run_bench(
     api_key: str | None = None,
     stop: asyncio.Event | None = None,
     progress: Callable[[Progress], None] | None = None,
+    on_level: Callable[[BenchRun], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     hardware: dict[str, Any] | None = None,
 ) -> BenchRun:
     """Run every level against ``settings.url``. Raises :class:`InputError` only when the server
-    cannot be reached at all or serves no model to name; everything later is kept in the run."""
+    cannot be reached at all or serves no model to name; everything later is kept in the run.
+
+    ``progress`` is called as requests end; ``on_level`` with the run each time a level's
+    summary is added to it (a live display draws the levels as they finish).
+    """
     import httpx  # here: importing httpx loads its optional CLI's rich, a UI library
 
     stop = stop or asyncio.Event()
@@ -459,7 +449,7 @@ async def run_bench(
                 "model",
             )
         run = BenchRun(settings, info, model, _now(), hardware=hardware)
-        state = _Run(client, run, api_key, stop, progress)
+        state = _Run(client, run, api_key, stop, progress, on_level)
         try:
             await state.levels()
         except asyncio.CancelledError:

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from engine.bench.hardware import detect_hardware
-from engine.bench.protocol import StreamError, decode_json
+from engine.bench.prompts import read_prompts
 from engine.bench.results import run_json, save_run
 from engine.bench.runner import BenchRun, Progress, run_bench
 from engine.bench.settings import BenchSettings
@@ -32,7 +32,6 @@ from engine.storage.catalog import default_catalog
 from engine.views.bench_report import bench_text
 
 KEY_ENVS = ("TOKENTUI_API_KEY", "OPENAI_API_KEY")
-MAX_PROMPTS_BYTES = 64 * 1024 * 1024
 
 
 def _ints(flag: str, low: int, high: int) -> Any:
@@ -91,44 +90,6 @@ def _url(text: str) -> str:
             base = base[: -len(tail)]
             break
     return base
-
-
-def read_prompts(path: str) -> tuple[str, ...]:
-    """Prompts from a file: one a line, or JSON lines with a 'prompt' (or 'text') field."""
-    p = Path(path)
-    try:
-        if not p.is_file():
-            raise InputError(f"--prompts {path}: not a regular file")
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_PROMPTS_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"--prompts {path}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_PROMPTS_BYTES:
-        raise InputError(f"--prompts {path}: larger than 64 MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"--prompts {path}: not UTF-8 text") from None
-    prompts = []
-    for i, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("{"):
-            try:
-                obj = decode_json(line, "JSON line")
-            except StreamError as exc:
-                raise InputError(f"--prompts {path}: line {i}: {exc}") from None
-            value = obj.get("prompt", obj.get("text")) if isinstance(obj, dict) else None
-            if not isinstance(value, str) or not value.strip():
-                raise InputError(
-                    f"--prompts {path}: line {i}: a JSON line needs a 'prompt' text field"
-                )
-            line = value
-        prompts.append(line)
-    if not prompts:
-        raise InputError(f"--prompts {path}: no prompt in the file (one a line)")
-    return tuple(prompts[:100_000])
 
 
 def _loopback(url: str) -> bool:

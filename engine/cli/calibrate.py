@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.cli import measure_args
 from engine.errors import InputError
-from engine.measure.calibration import FitCase, fit_determined
+from engine.measure.calibration import DEFAULT_FACTORS, FitCase, fit_determined
 from engine.measure.compare import load_files
 from engine.measure.file_scenario import resolve_scenario
 from engine.measure.table import table_fit_cases
@@ -85,7 +85,7 @@ def register(sub: Any) -> None:
     measure_args.add_args(cal)
     cal.add_argument("--save", default=None, metavar="NAME", help="save the fit as profile NAME")
     cal.add_argument("--force", action="store_true", help="replace a saved profile of that name")
-    defaults = measure_args.DEFAULT_FACTORS
+    defaults = DEFAULT_FACTORS
     cal.add_argument(
         "--factors",
         type=measure_args.factor_names,

@@ -18,9 +18,6 @@ from engine.scenario.scenario import Scenario
 from engine.storage.catalog import Catalog
 from engine.storage.profiles import default_efficiency
 
-#: The factors ``calibrate`` fits unless told otherwise (short names).
-DEFAULT_FACTORS = ("compute", "memory", "step_overhead", "collective_latency")
-
 
 def _gpus_for(text: str) -> tuple[str, int]:
     model, sep, n = text.partition("=")

@@ -26,6 +26,11 @@ _TOP = {k.field: k.high / k.scale for k in FACTORS}
 _FLOOR = 0.01  # efficiencies are fitted in (1%, 100%]
 
 
+#: The factors ``calibrate`` fits unless told otherwise: one per physical effect the usual data
+#: pins down (the CLI's and the app's default).
+DEFAULT_FACTORS = ("compute", "memory", "step_overhead", "collective_latency")
+
+
 @dataclass(frozen=True)
 class FitCase:
     """One measured file: the hardware and model it ran on, and its points."""

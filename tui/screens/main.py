@@ -29,7 +29,7 @@ from tui.panes.workload import WorkloadPane
 from tui.state import Draft
 from tui.widgets import Edit, Field
 
-SCENARIO_KEYS = {"chart", "toggle_mode", "load"}
+SCENARIO_KEYS = {"chart", "toggle_mode", "load", "bench"}
 #: The load axes the [ and ] keys step through, with the footer's word and the tooltip's.
 LOAD_AXES = {
     "batch": ("batch", "batch size"),
@@ -96,6 +96,13 @@ class MainScreen(PresetFlow, MeasuredFlow):
             "measured",
             id="load-benchmark",
             tooltip="load measured results to compare",
+        ),
+        Binding(
+            "b",
+            "bench",
+            "bench",
+            id="open-bench",
+            tooltip="measure a running server, next to the prediction",
         ),
         Binding(
             "escape",
@@ -213,6 +220,29 @@ class MainScreen(PresetFlow, MeasuredFlow):
         i = min(max(self.dashboard.selected + step, 0), len(loads) - 1)
         self.selected_load = loads[i]
         self.apply(self.draft)
+
+    def action_bench(self) -> None:
+        """Open the Bench screen (one, kept with its run while the app runs) on this scenario."""
+        from tui.screens.bench import BenchScreen  # httpx and the bench: loaded when asked for
+
+        app = self.app
+        if not app.is_screen_installed("bench"):
+            app.install_screen(BenchScreen(self.use_bench_profile), "bench")
+        bench = app.get_screen("bench")
+        assert isinstance(bench, BenchScreen)
+        bench.use(self.dashboard.scenario, self.draft.realistic, self.draft.profile)
+        if bench not in app.screen_stack:
+            app.push_screen(bench)
+
+    def use_bench_profile(self, name: str) -> None:
+        """A calibration of the Bench screen saved profile ``name``: use it, predict with it."""
+        self._edit(Edit("profile", name))
+        if self.app.is_screen_installed("bench"):
+            from tui.screens.bench import BenchScreen
+
+            bench = self.app.get_screen("bench")
+            if isinstance(bench, BenchScreen):
+                bench.use(self.dashboard.scenario, self.draft.realistic, self.draft.profile)
 
     def action_leave_field(self) -> None:
         self.query_one(TabbedContent).query_one("Tabs").focus()
