@@ -11,7 +11,7 @@ import asyncio
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -153,7 +153,7 @@ def planned(levels: tuple[int, ...], input_tokens: int, output_tokens: int) -> M
 def summaries_json(run: BenchRun) -> dict[str, Any]:
     """The results file of ``run`` without its requests: what the measurement is read from,
     cheap enough to make while the next level runs in the same event loop."""
-    return run_json(replace(run, records=[]))
+    return run_json(run, requests=False)
 
 
 async def run_levels(

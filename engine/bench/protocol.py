@@ -18,6 +18,7 @@ two. To hold the output length fixed, the OpenAI bodies carry ``ignore_eos`` and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -222,6 +223,9 @@ class SSEReader:
             yield data
 
 
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
 class LineSplitter:
     """Lines from a byte stream, ended by CR, LF or CRLF only (the SSE and NDJSON rule).
 
@@ -239,26 +243,13 @@ class LineSplitter:
         if self._cr and data.startswith(b"\n"):
             data = data[1:]
         self._cr = False
-        buf = self._buf + data
-        out = []
-        start = 0
-        i = 0
-        n = len(buf)
-        while i < n:
-            c = buf[i]
-            if c == 10 or c == 13:  # LF, CR
-                out.append(buf[start:i].decode("utf-8", "replace"))
-                if c == 13:
-                    if i + 1 < n and buf[i + 1] == 10:
-                        i += 1
-                    elif i + 1 == n:
-                        self._cr = True
-                start = i + 1
-            i += 1
-        self._buf = buf[start:]
+        parts = _EOL.split(self._buf + data)
+        self._buf = parts.pop()  # what follows the last line end: not a line yet
+        if parts and self._buf == b"" and data.endswith(b"\r"):
+            self._cr = True  # a CR last: a LF in the next read belongs to it
         if len(self._buf) > MAX_LINE * 4:
             raise StreamError(f"a line of more than {len(self._buf):,} bytes")
-        return out
+        return [p.decode("utf-8", "replace") for p in parts]
 
     def close(self) -> list[str]:
         rest, self._buf = self._buf, b""

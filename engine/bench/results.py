@@ -70,14 +70,14 @@ def record_json(r: Record) -> dict[str, Any]:
         repeat=r.repeat,
         index=r.index,
         warmup=r.warmup,
-        sent_at=r.sent_at,
+        sent_at=round(r.sent_at, 6),
         chunk_times=[round(t, 6) for t in r.chunk_times],
         chunk_tokens=r.chunk_tokens,
         output_tokens=r.output_tokens,
         prompt_tokens=r.prompt_tokens,
         token_source=r.token_source,
         finish_reason=r.finish_reason,
-        e2e_s=r.e2e_s,
+        e2e_s=None if r.e2e_s is None else round(r.e2e_s, 6),
         error=r.error,
     )
     if r.worker is not None:
@@ -87,7 +87,7 @@ def record_json(r: Record) -> dict[str, Any]:
     return out
 
 
-def run_json(run: BenchRun) -> dict[str, Any]:
+def _head(run: BenchRun) -> dict[str, Any]:
     settings = run.settings.public()
     settings["url"] = public_url(run.settings.url)
     out: dict[str, Any] = _clean(
@@ -109,15 +109,30 @@ def run_json(run: BenchRun) -> dict[str, Any]:
             "model": run.model,
             "hardware": run.hardware or {"source": "none"},
             "probe": run.probe,
-            "requests": [record_json(r) for r in run.records],
-            "summaries": run.summaries,
         }
     )
     return out
 
 
+def run_json(run: BenchRun, requests: bool = True) -> dict[str, Any]:
+    """The results file as a dictionary (``requests=False``: without the requests, which is
+    all the summaries and a measurement are read from)."""
+    out = _head(run)
+    out["requests"] = [record_json(r) for r in run.records] if requests else []
+    out["summaries"] = _clean(run.summaries)
+    return out
+
+
 def dumps(run: BenchRun) -> str:
-    return json.dumps(run_json(run), allow_nan=False, indent=1) + "\n"
+    """The file's text: the settings and summaries indented, a request a line (a run of
+    thousands of requests of hundreds of chunks stays quick to write and to read)."""
+    head = json.dumps(_head(run), allow_nan=False, indent=1)
+    lines = ",\n  ".join(
+        json.dumps(record_json(r), allow_nan=False, separators=(",", ":")) for r in run.records
+    )
+    summaries = json.dumps(_clean(run.summaries), allow_nan=False, indent=1)
+    requests = f"[\n  {lines}\n ]" if lines else "[]"
+    return f'{head[:-2]},\n "requests": {requests},\n "summaries": {summaries}\n}}\n'
 
 
 def save_run(run: BenchRun, path: Path) -> None:
