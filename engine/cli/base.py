@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
+from engine.physics.specs import canonical_dtype
+
 PROG = "tokentui"
 
 
@@ -58,6 +60,22 @@ def number(what: str, integer: bool = False) -> Callable[[str], float]:
 
 
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
+def precision(accepted: tuple[str, ...], what: str) -> Callable[[str], str]:
+    """An argparse type: a precision as the engine names it ('F16' and 'f16' are fp16, 'Q4_K_M'
+    is q4_k_m), one of ``accepted``, else a one-line error listing them."""
+
+    def parse(text: str) -> str:
+        name = canonical_dtype(text)
+        if name not in accepted:
+            raise argparse.ArgumentTypeError(
+                f"invalid {what} {text!r} (accepted: {', '.join(accepted)})"
+            )
+        return name
+
+    parse.__name__ = what
+    return parse
 
 
 def switch(what: str) -> Callable[[str], bool]:

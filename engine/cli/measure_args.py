@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from engine.cli import scenario_args
-from engine.cli.base import number
+from engine.cli.base import number, precision
 from engine.measure.file_scenario import FileOverrides, resolve_model
 from engine.measure.points import Measurement
 from engine.physics.deployment import EngineSettings
@@ -75,11 +75,16 @@ def add_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--weight-dtype",
-        choices=WEIGHT_DTYPES,
+        type=precision(WEIGHT_DTYPES, "--weight-dtype"),
         default=None,
         help="weight precision (default: from the file's model tag, else the model's)",
     )
-    p.add_argument("--kv-dtype", choices=KV_DTYPES, default=None, help="KV-cache precision")
+    p.add_argument(
+        "--kv-dtype",
+        type=precision(KV_DTYPES, "--kv-dtype"),
+        default=None,
+        help="KV-cache precision",
+    )
     p.add_argument(
         "--engine",
         default=None,

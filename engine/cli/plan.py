@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.cli import scenario_args
-from engine.cli.base import ArgumentParser
+from engine.cli.base import ArgumentParser, precision
 from engine.errors import InputError
 from engine.physics.specs import WEIGHT_DTYPES
 from engine.scenario.plan import DEFAULT_PERCENTILE, MAX_LIST, PERCENTILES, Slo, plan
@@ -185,7 +185,7 @@ def register(sub: Any) -> None:
     )
     search.add_argument(
         "--weight-dtype",
-        choices=WEIGHT_DTYPES,
+        type=precision(WEIGHT_DTYPES, "--weight-dtype"),
         default=None,
         help="only this weight precision (default: the model's own, fp8 where the GPU has fp8 "
         "tensor cores (else int8 where it has int8 ones), and int4 weight-only)",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from engine.cli.base import number, switch
+from engine.cli.base import number, precision, switch
 from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS
 from engine.physics.deployment import MODES, EngineSettings
@@ -171,12 +171,15 @@ def add_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--weight-dtype",
-        choices=WEIGHT_DTYPES,
+        type=precision(WEIGHT_DTYPES, "--weight-dtype"),
         default=None,
         help="weight precision (default: the model's, bf16)",
     )
     p.add_argument(
-        "--kv-dtype", choices=KV_DTYPES, default=None, help="KV-cache precision (default bf16)"
+        "--kv-dtype",
+        type=precision(KV_DTYPES, "--kv-dtype"),
+        default=None,
+        help="KV-cache precision (default bf16)",
     )
     p.add_argument(
         "--flop-count",

@@ -25,7 +25,7 @@ from engine.scenario.scenario import Scenario
 from engine.storage.catalog import Catalog, match_gpu_name
 
 #: Ollama's default tags (``llama3.1:8b``) are 4-bit (Q4_K_M) GGUF files.
-OLLAMA_DEFAULT_QUANT = ("int4", "Q4_K_M")
+OLLAMA_DEFAULT_QUANT = ("q4_k_m", "Q4_K_M")
 
 _FILE_WORDS = {
     "gpus": "the number of GPUs",

@@ -33,21 +33,31 @@ def resolve_model_name(name: str, ids: list[str]) -> str | None:
     return None
 
 
-#: Quantisation tags in model names and GGUF types, as the engine's weight precisions.
+#: Quantisation tags in model names and GGUF types, as the engine's weight precisions. GGUF
+#: types keep their own (block layouts and bits in engine.physics.specs); a _S or plain k-quant
+#: is read as its _M mix (within a few percent of its bytes); GGUF types the engine does not
+#: model (q2_K, q3_K, q4_1, q5_0, i-quants) have no precision.
 _QUANT_TAGS: list[tuple[str, str | None]] = [
-    (r"i?q4(_\w*)?|awq|gptq|int4|w4a16|nf4|mxfp4|4bit", "int4"),
-    (r"i?q8(_\w*)?|int8|w8a8|w8a16|8bit", "int8"),
+    (r"q4_0", "q4_0"),
+    (r"q4_k(_[ms])?", "q4_k_m"),
+    (r"q5_k(_[ms])?", "q5_k_m"),
+    (r"q6_k", "q6_k"),
+    (r"q8_0", "q8_0"),
+    (r"nvfp4|fp4", "fp4"),
+    (r"mxfp4", "mxfp4"),
+    (r"awq|gptq|int4|w4a16|nf4|4bit", "int4"),
+    (r"int8|w8a8|w8a16|8bit", "int8"),
     (r"fp8|f8|fp8_\w+", "fp8"),
     (r"bf16|bfloat16", "bf16"),
     (r"f16|fp16|float16", "fp16"),
     (r"f32|fp32|float32", "fp32"),
-    (r"i?q[1-7](_\w*)?|tq\d_\d", None),  # 1.5 to 6.6 bits per weight: no engine precision
+    (r"i?q[1-8](_\w*)?|tq\d_\d", None),  # 1.5 to 8 bits per weight: no engine precision
 ]
 
 
 def quantization_from_name(name: str) -> tuple[str | None, str | None]:
     """(engine weight precision, the tag found) from a name: 'llama3.1:8b-instruct-q4_K_M' ->
-    ('int4', 'q4_K_M'); a tag the engine has no precision for ('Q6_K') -> (None, 'Q6_K');
+    ('q4_k_m', 'q4_K_M'); a tag the engine has no precision for ('Q3_K_L') -> (None, 'Q3_K_L');
     no tag -> (None, None)."""
     for token in re.split(r"[^A-Za-z0-9_]+", name):
         low = token.lower()

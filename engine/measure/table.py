@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from engine.errors import InputError
 from engine.measure.calibration import FitCase
 from engine.measure.file_scenario import FileOverrides
-from engine.measure.names import resolve_model_name
+from engine.measure.names import quantization_from_name, resolve_model_name
 from engine.measure.points import Measurement, Point, TableRow
 from engine.physics.arch import kv_bytes_per_token, parameter_count
 from engine.physics.memory import check_fits
@@ -67,7 +67,11 @@ def _precision(row: TableRow) -> tuple[str, str] | str:
     """(weights, KV cache) or the reason."""
     p = row.precision.lower()
     if re.match(r"q\d|iq\d|gguf", p) or "gguf" in p:
-        return f"GGUF {row.precision.split()[0]} weights have no engine precision yet"
+        tag = row.precision.split()[0]
+        weights, _ = quantization_from_name(tag)
+        if weights is None:
+            return f"GGUF {tag} weights have no engine precision"
+        return weights, "fp16"  # llama.cpp keeps its KV cache in f16 by default
     if p.startswith("fp8"):
         return "fp8", "fp8"
     if p.startswith(("bf16", "bfloat16")):

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.errors import InputError
-from engine.physics.specs import DTYPE_BYTES, ModelSpec
+from engine.physics.specs import DTYPE_BYTES, GGUF_TYPES, ModelSpec, gguf_bytes
 
 FlopCount = Literal["article", "flash"]
 FLOP_COUNTS: tuple[str, ...] = ("article", "flash")
@@ -36,6 +36,12 @@ ArrayLike = float | int | npt.NDArray[np.float64]
 ACT_BYTES = 2.0
 #: Precision of the parts a quantised checkpoint keeps in 16 bits (embeddings, LM head, norms).
 UNQUANTISED_BYTES = 2.0
+#: RMSNorms in each decoder layer, by family, where not the usual two (before attention, before
+#: the MLP). Gemma 2 also norms the output of attention and of the MLP: four per layer.
+NORMS_PER_LAYER: dict[str, int] = {"gemma2": 4}
+#: Families with q/k norms: an RMSNorm over head_dim on the queries and one on the keys in every
+#: layer (2 x head_dim weights a layer), shared by all heads. Qwen3.
+QK_NORM_FAMILIES: frozenset[str] = frozenset({"qwen3"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class ParamCounts:
     attention: int  # q, k, v, o projections (and q/k/v biases) over all layers
     mlp: int
     mlp_active: int
-    norms: int  # two RMSNorms per layer plus the final one
+    norms: int  # RMSNorms: two per layer (four for Gemma 2), q/k norms (Qwen3), the final one
     embedding: int
     lm_head: int  # 0 when tied to the embedding
     router: int  # MoE gate; 0 for a dense model
@@ -71,13 +77,16 @@ def param_counts(model: ModelSpec) -> ParamCounts:
     attn = h * model.q_dim + 2 * h * model.kv_dim + model.q_dim * h
     if model.attention_bias:  # Qwen2: biases on q, k and v
         attn += model.q_dim + 2 * model.kv_dim
-    expert = 3 * h * model.expert_intermediate_size  # SwiGLU: gate, up, down
+    expert = 3 * h * model.expert_intermediate_size  # SwiGLU (GeGLU in Gemma): gate, up, down
     embedding = model.vocab_size * h
+    layer_norms = NORMS_PER_LAYER.get(model.family, 2) * h
+    if model.family in QK_NORM_FAMILIES:
+        layer_norms += 2 * model.head_dim
     return ParamCounts(
         attention=n * attn,
         mlp=n * expert * model.num_experts,
         mlp_active=n * expert * model.experts_per_token,
-        norms=n * 2 * h + h,
+        norms=n * layer_norms + h,
         embedding=embedding,
         lm_head=0 if model.tie_word_embeddings else embedding,
         router=n * h * model.num_experts if model.is_moe else 0,
@@ -93,17 +102,52 @@ def check_dtype(dtype: str, accepted: tuple[str, ...], what: str) -> None:
         raise InputError(f"unknown {what} {dtype!r} (accepted: {', '.join(accepted)})")
 
 
-def weight_bytes(model: ModelSpec, dtype: str | None = None) -> int:
-    """Bytes of the whole checkpoint. Quantisation (fp8/int8/int4) applies to the layers' matmuls;
-    embeddings, LM head and norms stay in 16 bits, as AWQ, GPTQ and fp8 checkpoints keep them."""
-    dtype = dtype or model.dtype
+def more_bits_layers(n_layers: int) -> int:
+    """Layers whose attn_v and ffn_down a Q4_K_M / Q5_K_M file stores in q6_K: llama.cpp's
+    ``use_more_bits(i, n)``, i < n/8 or i >= 7n/8 or (i - n/8) % 3 == 2."""
+    eighth = n_layers // 8
+    return sum(
+        1 for i in range(n_layers) if i < eighth or i >= 7 * n_layers // 8 or (i - eighth) % 3 == 2
+    )
+
+
+def linear_bytes(model: ModelSpec, dtype: str) -> float:
+    """Bytes of the layers' matmuls in ``dtype``; for a GGUF type, tensor by tensor as llama.cpp
+    writes them (attn_v and ffn_down of some layers in more bits)."""
     c = param_counts(model)
-    rest = c.norms + c.embedding + c.lm_head
-    return round(c.linear * DTYPE_BYTES[dtype] + rest * _unquantised_bytes(dtype))
+    if dtype not in GGUF_TYPES:
+        return c.linear * DTYPE_BYTES[dtype]
+    base, more, _, _ = GGUF_TYPES[dtype]
+    if more is None:
+        return c.linear * gguf_bytes(base)
+    v = model.hidden_size * model.kv_dim + (model.kv_dim if model.attention_bias else 0)
+    down = model.expert_intermediate_size * model.hidden_size * model.num_experts
+    promoted = more_bits_layers(model.num_layers) * (v + down)
+    return (c.linear - promoted) * gguf_bytes(base) + promoted * gguf_bytes(more)
+
+
+def other_bytes(model: ModelSpec, dtype: str) -> tuple[float, float, float]:
+    """(embedding, LM head, norms) bytes in ``dtype``'s checkpoint. A quantised checkpoint keeps
+    them in 16 bits (AWQ, GPTQ, fp8, fp4); a GGUF file stores the embedding and the output layer
+    in its types for them (a tied embedding is the output layer) and the norms in f32."""
+    c = param_counts(model)
+    if dtype in GGUF_TYPES:
+        _, _, embed, out = GGUF_TYPES[dtype]
+        embed_b = gguf_bytes(out if model.tie_word_embeddings else embed)
+        return c.embedding * embed_b, c.lm_head * gguf_bytes(out), c.norms * 4.0
+    b = _unquantised_bytes(dtype)
+    return c.embedding * b, c.lm_head * b, c.norms * b
 
 
 def _unquantised_bytes(dtype: str) -> float:
     return max(DTYPE_BYTES[dtype], UNQUANTISED_BYTES)
+
+
+def weight_bytes(model: ModelSpec, dtype: str | None = None) -> int:
+    """Bytes of the whole checkpoint. Quantisation applies to the layers' matmuls; the rest is
+    kept as :func:`other_bytes` says (16 bits, or a GGUF file's own types)."""
+    dtype = dtype or model.dtype
+    return round(linear_bytes(model, dtype) + sum(other_bytes(model, dtype)))
 
 
 def kv_heads_per_gpu(model: ModelSpec, tp: int) -> int:
@@ -140,7 +184,7 @@ def weights_per_gpu_bytes(model: ModelSpec, tp: int, dtype: str | None = None) -
     projections are replicated with their heads once TP exceeds the KV heads; norms replicated."""
     dtype = dtype or model.dtype
     c = param_counts(model)
-    wb = DTYPE_BYTES[dtype]
+    wb = linear_bytes(model, dtype) / c.linear  # per weight of the matmuls (a GGUF mix: its mean)
     kv_proj = model.num_layers * 2 * model.hidden_size * model.head_dim
     kv_proj_per_gpu = kv_proj * kv_heads_per_gpu(model, tp)
     if model.attention_bias:
@@ -150,8 +194,8 @@ def weights_per_gpu_bytes(model: ModelSpec, tp: int, dtype: str | None = None) -
         kv_proj_total += model.num_layers * 2 * model.kv_dim
     split = c.attention - kv_proj_total + c.mlp + c.router
     linear = split / tp + kv_proj_per_gpu
-    rest = (c.embedding + c.lm_head) / tp + c.norms
-    return linear * wb + rest * _unquantised_bytes(dtype)
+    embed, head, norms = other_bytes(model, dtype)
+    return linear * wb + (embed + head) / tp + norms
 
 
 # ----------------------------------------------------------------------------------- FLOPs
@@ -234,7 +278,7 @@ def decode_weight_read_bytes(
     dtype = dtype or model.dtype
     c = param_counts(model)
     per_gpu = weights_per_gpu_bytes(model, tp, dtype)
-    table = 0.0 if model.tie_word_embeddings else c.embedding * _unquantised_bytes(dtype) / tp
+    table = 0.0 if model.tie_word_embeddings else other_bytes(model, dtype)[0] / tp
     read = per_gpu - table
     if not model.is_moe:
         return np.full(np.shape(batch), read) if np.ndim(batch) else read

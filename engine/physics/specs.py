@@ -12,7 +12,42 @@ from engine.errors import InputError
 
 GIB = 1024**3
 
-#: Bytes per element of each precision the engine knows.
+#: GGUF's quantised block types (ggml's block layouts): weights per block and bytes per block,
+#: scales included. q4_0: an f16 scale and 32 4-bit weights (2 + 16 bytes); q8_0: an f16 scale
+#: and 32 int8 (2 + 32); the k-quants group 256 weights in a super-block: q4_K an f16 scale and
+#: min, 12 bytes of 6-bit sub-block scales and mins, 128 bytes of 4-bit weights (4 + 12 + 128);
+#: q5_K the same with 32 bytes of fifth bits (4 + 12 + 32 + 128); q6_K 128 bytes of low 4 bits,
+#: 64 of high 2 bits, 16 int8 sub-block scales and an f16 scale (128 + 64 + 16 + 2).
+GGUF_BLOCKS: dict[str, tuple[int, int]] = {
+    "q4_0": (32, 18),
+    "q8_0": (32, 34),
+    "q4_K": (256, 144),
+    "q5_K": (256, 176),
+    "q6_K": (256, 210),
+}
+
+
+def gguf_bytes(block: str) -> float:
+    weights, size = GGUF_BLOCKS[block]
+    return size / weights
+
+
+#: A GGUF file type (llama.cpp's ftype) as the block type of each kind of tensor: (most matmuls,
+#: attn_v and ffn_down where llama.cpp gives them more bits or None, the token embedding, the
+#: output layer). Q4_K_M and Q5_K_M put attn_v and ffn_down of the first and last eighth of the
+#: layers and of every third layer between in q6_K ("use_more_bits"); the output layer is q6_K
+#: unless the type is q8_0 (llama.cpp's llama_tensor_get_type).
+GGUF_TYPES: dict[str, tuple[str, str | None, str, str]] = {
+    "q4_0": ("q4_0", None, "q4_0", "q6_K"),
+    "q4_k_m": ("q4_K", "q6_K", "q4_K", "q6_K"),
+    "q5_k_m": ("q5_K", "q6_K", "q5_K", "q6_K"),
+    "q6_k": ("q6_K", None, "q6_K", "q6_K"),
+    "q8_0": ("q8_0", None, "q8_0", "q8_0"),
+}
+
+#: Bytes per element of each precision the engine knows (a GGUF type: its main block type's).
+#: fp4 is NVFP4: 16 4-bit (E2M1) weights share an FP8 (E4M3) scale: 4 + 8/16 = 4.5 bits;
+#: mxfp4 (OCP MX, gpt-oss's checkpoints) 32 weights an 8-bit (E8M0) scale: 4.25 bits.
 DTYPE_BYTES: dict[str, float] = {
     "fp32": 4.0,
     "bf16": 2.0,
@@ -20,11 +55,45 @@ DTYPE_BYTES: dict[str, float] = {
     "fp8": 1.0,
     "int8": 1.0,
     "int4": 0.5,
+    "fp4": 4.5 / 8,
+    "mxfp4": 4.25 / 8,
+    **{t: gguf_bytes(blocks[0]) for t, blocks in GGUF_TYPES.items()},
 }
-WEIGHT_DTYPES = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
-KV_DTYPES = ("fp32", "bf16", "fp16", "fp8")
+WEIGHT_DTYPES = (
+    "fp32",
+    "bf16",
+    "fp16",
+    "fp8",
+    "int8",
+    "int4",
+    "fp4",
+    "mxfp4",
+    *GGUF_TYPES,
+)
+#: The KV cache: llama.cpp also stores it in q8_0 or q4_0 blocks (``--cache-type-k/-v``).
+KV_DTYPES = ("fp32", "bf16", "fp16", "fp8", "q8_0", "q4_0")
+#: Other names of the same precisions (as llama.cpp, Hugging Face or NVIDIA write them).
+DTYPE_ALIASES: dict[str, str] = {
+    "f16": "fp16",
+    "float16": "fp16",
+    "f32": "fp32",
+    "float32": "fp32",
+    "bfloat16": "bf16",
+    "nvfp4": "fp4",
+    "q4_k": "q4_k_m",
+    "q5_k": "q5_k_m",
+}
+
+
+def canonical_dtype(name: str) -> str:
+    """A precision as the engine names it: 'F16' -> 'fp16', 'Q4_K_M' -> 'q4_k_m', 'NVFP4' ->
+    'fp4'; an unknown name is returned lowercased (the caller refuses it with the list)."""
+    low = name.strip().lower()
+    return DTYPE_ALIASES.get(low, low)
+
+
 #: Precisions a GPU can list a dense peak for.
-PEAK_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8")
+PEAK_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "fp4", "int8")
 
 
 @dataclass(frozen=True)
@@ -84,6 +153,8 @@ class ModelSpec:
                 f"model {self.id!r}: experts_per_token ({self.experts_per_token}) exceeds "
                 f"num_experts ({self.num_experts})"
             )
+        if canonical_dtype(self.dtype) != self.dtype:
+            object.__setattr__(self, "dtype", canonical_dtype(self.dtype))
         if self.dtype not in WEIGHT_DTYPES:
             raise InputError(
                 f"model {self.id!r}: dtype {self.dtype!r} is not one of {', '.join(WEIGHT_DTYPES)}"
@@ -185,10 +256,17 @@ class GPUSpec:
     def compute_precision(self, weight_dtype: str) -> str:
         """The precision the matmuls run in for weights stored as ``weight_dtype``.
 
-        fp8 and int8 weights use the GPU's fp8/int8 tensor cores where it has them (W8A8);
-        otherwise, and always for int4, weights are dequantised and the math runs in 16 bits
-        (weight-only quantisation, as Marlin or GGUF kernels do).
+        fp8, int8 and fp4 weights use the GPU's tensor cores of that precision where it has them
+        (activations quantised too: W8A8, NVFP4 W4A4; mxfp4 runs on fp4 tensor cores); GGUF types
+        run llama.cpp's quantised kernels, which quantise the activations to 8 bits and use the
+        int8 tensor cores (MMQ) where the GPU has them. Otherwise, and always for int4, weights
+        are dequantised and the math runs in 16 bits (weight-only quantisation, W4A16: Marlin,
+        GGUF on Metal).
         """
+        if weight_dtype in GGUF_TYPES:
+            weight_dtype = "int8"
+        elif weight_dtype == "mxfp4":
+            weight_dtype = "fp4"
         if weight_dtype in self.peak_flops:
             return weight_dtype
         for fallback in ("bf16", "fp16", "fp32"):

@@ -32,7 +32,7 @@ from typing import Protocol, TypeVar
 from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS, check_tp
 from engine.physics.deployment import IDEAL, MODES, Efficiency, EngineSettings
-from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES, GPUSpec, ModelSpec
+from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES, GPUSpec, ModelSpec, canonical_dtype
 from engine.scenario.engines import DEFAULT_ENGINE, EngineProfile
 from engine.scenario.factors import FACTOR_BY_FIELD, SETTING_BY_FIELD
 from engine.scenario.inputs import WORKLOAD_FIELDS, ScenarioInput
@@ -142,9 +142,9 @@ def resolve(
     efficiency = _efficiency(inp, mode, default_profile, terms)
     flop_count = inp.flop_count or ("article" if mode == "ideal" else "flash")
     _one_of(flop_count, FLOP_COUNTS, "flop_count", terms)
-    weight_dtype = inp.weight_dtype or model.dtype
+    weight_dtype = canonical_dtype(inp.weight_dtype or model.dtype)  # 'F16' is fp16, ...
     _one_of(weight_dtype, WEIGHT_DTYPES, "weight_dtype", terms)
-    kv_dtype = inp.kv_dtype or DEFAULT_KV_DTYPE
+    kv_dtype = canonical_dtype(inp.kv_dtype or DEFAULT_KV_DTYPE)
     _one_of(kv_dtype, KV_DTYPES, "kv_dtype", terms)
     price = gpu.price_per_hour if inp.price_per_gpu_hour is None else inp.price_per_gpu_hour
     price = _number(price, "price_per_gpu_hour", MAX_PRICE, terms)

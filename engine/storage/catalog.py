@@ -332,6 +332,20 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+def _part_matches(part: str, token: str) -> bool:
+    """A part of an id in a word of a name: 'sxm' in 'sxm5', '144gb' in NVML's '144g'."""
+    if token == part or (token.startswith(part) and part.isalpha()):
+        return True
+    return part.endswith("gb") and token == part[:-1]
+
+
+def _ends_a_word(gid: str, name: str) -> bool:
+    """The id inside the name does not run on into more letters or digits ('l4' is not in
+    'NVIDIA L40')."""
+    pattern = r"[^a-z0-9]*".join(re.escape(c) for c in _norm(gid))
+    return re.search(pattern + r"(?![a-z0-9])", name.lower()) is not None
+
+
 def match_gpu_name(name: str, ids: Iterable[str], memory_bytes: float | None = None) -> str | None:
     """The catalog id of a GPU as a driver or a results file names it ('NVIDIA GeForce RTX 4090',
     'NVIDIA H100 80GB HBM3', 'NVIDIA A100-SXM4-40GB', 'Apple M2 Ultra', NIM's 'H100_80G'), or None.
@@ -344,11 +358,13 @@ def match_gpu_name(name: str, ids: Iterable[str], memory_bytes: float | None = N
     tokens = _words(name)
     text = _norm(name)
     matches = []
+    apple = any(re.fullmatch(r"m[1-9]", t) for t in tokens)  # 'M2 Ultra 76-Core GPU 192GB'
     for gid in ids:
-        words = all(
-            any(t == p or (t.startswith(p) and p.isalpha()) for t in tokens) for p in gid.split("-")
-        )
-        if words or (text and _norm(gid) in text):
+        parts = gid.split("-")
+        if apple and parts[0] == "apple":
+            parts = parts[1:]  # Apple's chips go by their own names
+        words = all(any(_part_matches(p, t) for t in tokens) for p in parts)
+        if words or (text and _norm(gid) in text and _ends_a_word(gid, name)):
             matches.append(gid)
     if not matches and "h100" in tokens:
         matches = [g for g in ids if g == ("h100-pcie" if "pcie" in tokens else "h100-sxm")]

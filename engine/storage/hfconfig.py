@@ -24,7 +24,15 @@ from engine.storage.names import check_name, safe_name
 from engine.storage.paths import atomic_write, config_dir
 
 #: model_type values read, and the family they are in the catalog.
-FAMILIES: dict[str, str] = {"llama": "llama", "mistral": "mistral", "qwen2": "qwen2"}
+FAMILIES: dict[str, str] = {
+    "llama": "llama",
+    "mistral": "mistral",
+    "qwen2": "qwen2",
+    "qwen3": "qwen3",  # q/k norms, no biases
+    "gemma2": "gemma2",  # four norms a layer, tied embeddings by default
+}
+#: Fields that make a config a mixture of experts: it is never read as a dense model.
+MOE_FIELDS = ("num_experts", "num_local_experts", "n_routed_experts", "moe_intermediate_size")
 #: Hugging Face field -> catalog field, for the fields that have no default.
 _REQUIRED: dict[str, str] = {
     "hidden_size": "hidden_size",
@@ -71,6 +79,13 @@ def model_from_hf_config(
             f"{where}: field 'model_type' is {model_type!r}, not a family tokentui reads "
             f"(accepted: {', '.join(FAMILIES)})"
         )
+    moe = {k: data[k] for k in MOE_FIELDS if data.get(k) not in (None, 0, 1)}
+    if moe:
+        fields = ", ".join(f"{k} {v!r}" for k, v in moe.items())
+        raise InputError(
+            f"{where}: a mixture-of-experts config ({fields}); tokentui does not import "
+            "mixture-of-experts models yet, and never reads one as a dense model"
+        )
     problems = []
     for key in _REQUIRED:
         if key not in data:
@@ -99,7 +114,8 @@ def model_from_hf_config(
     out["num_key_value_heads"] = data.get("num_key_value_heads") or data["num_attention_heads"]
     if data.get("head_dim"):
         out["head_dim"] = data["head_dim"]
-    out["tie_word_embeddings"] = data.get("tie_word_embeddings", False)
+    # Gemma 2 ties its embeddings unless it says otherwise (Gemma2Config's default)
+    out["tie_word_embeddings"] = data.get("tie_word_embeddings", model_type == "gemma2")
     # Qwen2 always has q/k/v biases (its config has no field for them); Llama says so if it has.
     out["attention_bias"] = model_type == "qwen2" or data.get("attention_bias", False)
     out["dtype"] = _DTYPES[dtype]

@@ -182,7 +182,7 @@ def test_the_estimate_options_apply(capsys: pytest.CaptureFixture[str]) -> None:
         (["--ttft-ms", "500", "--gpus", "2", "--tp", "4"], "no layout"),
         (["--itl-ms", "50", "--output-tokens", "1"], "--output-tokens of at least 2"),
         (["--ttft-ms", "500", "--model", "gpt-5"], "unknown model 'gpt-5'"),
-        (["--ttft-ms", "500", "--weight-dtype", "int2"], "invalid choice: 'int2'"),
+        (["--ttft-ms", "500", "--weight-dtype", "int2"], "invalid --weight-dtype 'int2'"),
         (["--ttft-ms", "500", "--input-tokens", "-5"], "--input-tokens must be from 1"),
         (["--ttft-ms", "500", "--mode", "ideal", "--step-overhead-ms", "1"], "ideal mode"),
     ],

@@ -412,7 +412,7 @@ def test_missing_kv_heads_default_to_attention_heads(home: Path, tmp_path: Path)
         ((), {"tie_word_embeddings": "no"}, "'tie_word_embeddings' (must be true or false"),
         ((), {"torch_dtype": "float8_e4m3fn"}, "'torch_dtype' (is 'float8_e4m3fn'"),
         (("model_type",), {}, "cannot read field 'model_type' (missing"),
-        ((), {"model_type": "gemma2"}, "'model_type' is 'gemma2'"),
+        ((), {"model_type": "mixtral"}, "'model_type' is 'mixtral'"),
         ((), {"num_key_value_heads": 7}, "must be a multiple of num_key_value_heads"),
     ],
 )
@@ -443,3 +443,63 @@ def test_bad_user_model_is_a_warning_and_the_rest_list(home: Path) -> None:
     assert out.returncode == 0 and "llama-3.3-70b" in out.stdout
     assert out.stderr.startswith("tokentui: warning: skipped ")
     assert str(home / "models" / "bad.toml") in out.stderr
+
+
+# Qwen/Qwen3-8B and google/gemma-2-9b-it config.json (the fields the import reads)
+QWEN3_8B = {
+    "model_type": "qwen3",
+    "hidden_size": 4096,
+    "num_hidden_layers": 36,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "head_dim": 128,
+    "intermediate_size": 12288,
+    "vocab_size": 151936,
+    "max_position_embeddings": 40960,
+    "tie_word_embeddings": False,
+    "attention_bias": False,
+    "torch_dtype": "bfloat16",
+}
+GEMMA2_9B = {
+    "model_type": "gemma2",
+    "hidden_size": 3584,
+    "num_hidden_layers": 42,
+    "num_attention_heads": 16,
+    "num_key_value_heads": 8,
+    "head_dim": 256,
+    "intermediate_size": 14336,
+    "vocab_size": 256000,
+    "max_position_embeddings": 8192,
+    "torch_dtype": "bfloat16",  # no tie_word_embeddings field: Gemma 2 ties them
+}
+
+
+@pytest.mark.parametrize(
+    ("config", "published"),
+    [(QWEN3_8B, 8_190_735_360), (GEMMA2_9B, 9_241_705_984)],  # the safetensors totals on HF
+)
+def test_import_qwen3_and_gemma2(tmp_path: Path, config: dict[str, Any], published: int) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    model, _ = import_hf_config(path, f"my-{config['model_type']}")
+    assert parameter_count(model) == published
+
+
+@pytest.mark.parametrize(
+    "moe",
+    [
+        {"model_type": "qwen2", "num_experts": 64, "moe_intermediate_size": 1408},
+        {"model_type": "mistral", "num_local_experts": 8},
+        {"model_type": "llama", "n_routed_experts": 256},
+    ],
+)
+def test_a_moe_config_is_never_read_as_dense(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], moe: dict[str, Any]
+) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**QWEN25_7B, **moe}))
+    with pytest.raises(SystemExit) as info:
+        main(["models", "import", str(path), "--id", "moe-x"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "mixture-of-experts config" in err and "never reads one as a dense model" in err

@@ -110,15 +110,16 @@ def test_a_copy_of_a_file_counts_once(capsys: pytest.CaptureFixture[str]) -> Non
 def test_compare_with_nothing_comparable_exits_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A table whose every row names a model the catalog lacks: nothing to compare."""
+    """A table whose every row names a model the catalog lacks (the public table's Llama 2 rows,
+    renamed to a model no catalog has): nothing to compare."""
     table = (SHARED / "public" / "measurements.tsv").read_text().splitlines()
-    llama2 = [table[0], *(r for r in table if "\tLlama 2 7B\t" in r)]
-    path = tmp_path / "llama2.tsv"
-    path.write_text("\n".join(llama2) + "\n")
+    rows = [r.replace("\tLlama 2 7B\t", "\tFalcon 180B\t") for r in table if "\tLlama 2 7B\t" in r]
+    path = tmp_path / "falcon.tsv"
+    path.write_text("\n".join([table[0], *rows]) + "\n")
     line = one_line_error(capsys, ["compare", str(path)])
     assert "nothing to compare" in line
-    assert f"{path}: none of its {len(llama2) - 1} rows" in line
-    assert "model 'Llama 2 7B' not in the catalog" in line
+    assert f"{path}: none of its {len(rows)} rows" in line
+    assert "model 'Falcon 180B' not in the catalog" in line
 
 
 def test_compare_llama_bench_and_ollama(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,9 +129,9 @@ def test_compare_llama_bench_and_ollama(capsys: pytest.CaptureFixture[str]) -> N
     bench, ollama = data["files"]
     # llama-bench records its GPU; Ollama records none: the defaults, and it says so.
     assert bench["scenario"]["gpu"] == "rtx-4090" and bench["sources"]["gpu"] == "file"
-    assert bench["scenario"]["weight_dtype"] == "int4"  # Q4_K in the model type
+    assert bench["scenario"]["weight_dtype"] == "q4_k_m"  # Q4_K in the model type
     assert ollama["scenario"]["gpu"] == "h100-sxm" and ollama["sources"]["gpu"] == "default"
-    assert ollama["scenario"]["weight_dtype"] == "int4"  # Ollama's default tags are Q4_K_M
+    assert ollama["scenario"]["weight_dtype"] == "q4_k_m"  # Ollama's default tags are Q4_K_M
     assert [p["quantity"] for p in bench["points"]] == [
         "prefill_tokens_per_s",
         "decode_tokens_per_s",
@@ -154,7 +155,7 @@ def test_decode_and_prefill_predictions_are_the_engines(llama8: ModelSpec) -> No
     assert (s.gpu.id, s.tp, s.weight_dtype, s.engine.max_batched_tokens) == (
         "rtx-4090",
         1,
-        "int4",
+        "q4_k_m",
         512,
     )
     rows = compare_file(m, resolved).rows
@@ -183,10 +184,10 @@ def test_unmodelled_quantisation_asks_for_weight_dtype(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw = json.loads((DATA / "ollama-generate.json").read_text())
-    path = tmp_path / "q6.json"
-    path.write_text(json.dumps({**raw, "model": "llama3.1:8b-instruct-q6_K"}))
+    path = tmp_path / "q3.json"
+    path.write_text(json.dumps({**raw, "model": "llama3.1:8b-instruct-q3_K_L"}))
     line = one_line_error(capsys, ["compare", str(path)])
-    assert "weight quantisation q6_K has no engine precision" in line
+    assert "weight quantisation q3_K_L has no engine precision" in line
     assert "give --weight-dtype" in line
     assert main(["compare", str(path), "--weight-dtype", "int8", "--gpus", "1"]) == 0
 
@@ -243,14 +244,15 @@ def test_calibrate_fits_table_rows_each_under_its_own_setup(
     the row it cannot express is said, with its reason."""
     lines = (SHARED / "public" / "measurements.tsv").read_text().splitlines()
     rows = [x for x in lines[1:] if "v0.14" in x and "Llama 3.1 8B" in x and "467\t16" in x]
-    llama2 = next(x for x in lines[1:] if "Llama 2 7B" in x)
+    # a row of a model no catalog has (the table's Llama 2 7B row, renamed)
+    llama2 = next(x for x in lines[1:] if "Llama 2 7B" in x).replace("Llama 2 7B", "Falcon 180B")
     table = tmp_path / "rows.tsv"
     table.write_text("\n".join([lines[0], *rows, llama2]) + "\n")
     argv = ["calibrate", str(table), "--engine", "trtllm", "--factors", "compute,seq_overhead"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert len(re.findall(r"rows\.tsv line \d+", out)) == len(rows) // 5  # 5 metrics a load
-    assert "model 'Llama 2 7B' not in the catalog" in out
+    assert "model 'Falcon 180B' not in the catalog" in out
     found = re.search(r"all points\s+([\d.]+)%\s+([\d.]+)%", out)
     assert found is not None
     assert float(found.group(2)) <= float(found.group(1))

@@ -297,14 +297,17 @@ def test_model_names(name: str, want: str | None) -> None:
 @pytest.mark.parametrize(
     ("name", "want"),
     [
-        ("llama3.1:8b-instruct-q4_K_M", ("int4", "q4_K_M")),
-        ("llama 8B Q4_K - Medium", ("int4", "Q4_K")),
-        ("llama 7B mostly Q4_0", ("int4", "Q4_0")),
-        ("mistral:7b-instruct-v0.3-q8_0", ("int8", "q8_0")),
+        # GGUF types are their own precisions (issue 11: not 'int4 for everything 4-bit')
+        ("llama3.1:8b-instruct-q4_K_M", ("q4_k_m", "q4_K_M")),
+        ("llama 8B Q4_K - Medium", ("q4_k_m", "Q4_K")),
+        ("llama 7B mostly Q4_0", ("q4_0", "Q4_0")),
+        ("mistral:7b-instruct-v0.3-q8_0", ("q8_0", "q8_0")),
         ("neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8", ("fp8", "FP8")),
         ("Qwen2.5-7B-Instruct-AWQ", ("int4", "AWQ")),
         ("llama3.3:70b-instruct-fp16", ("fp16", "fp16")),
-        ("llama 8B Q6_K", (None, "Q6_K")),
+        ("llama 8B Q6_K", ("q6_k", "Q6_K")),
+        ("llama 8B Q3_K_L", (None, "Q3_K_L")),  # a type the engine does not model
+        ("gpt-oss-120b-MXFP4", ("mxfp4", "MXFP4")),
         ("llama3.1:8b", (None, None)),
     ],
 )
@@ -333,10 +336,16 @@ def test_model_from_parameter_count_and_ambiguity(tmp_path: Path) -> None:
     row = json.loads((DATA / "llama-bench.json").read_text())[0]
     row.update(model_filename="model.gguf", model_type="llama ?B Q4_K - Medium")
     m = parse_text(json.dumps([row]), "bench.json")
-    assert resolve_model(m, default_catalog()) == "llama-3.1-8b"  # 8,030,261,248 parameters
+    # 8,030,261,248 parameters: Llama 3 8B and Llama 3.1 8B, the same architecture
+    with pytest.raises(InputError, match=r"could be llama-3-8b or llama-3\.1-8b; give --model"):
+        resolve_model(m, default_catalog())
+    row.update(model_n_params=13_015_864_320)  # Llama 2 13B alone
+    m = parse_text(json.dumps([row]), "bench.json")
+    assert resolve_model(m, default_catalog()) == "llama-2-13b"
     row.update(model_n_params=70_553_706_496)  # Llama 3.1 70B and 3.3 70B: the same architecture
     m = parse_text(json.dumps([row]), "bench.json")
     with pytest.raises(
-        InputError, match=r"could be llama-3\.1-70b or llama-3\.3-70b; give --model"
+        InputError,
+        match=r"could be llama-3-70b or llama-3\.1-70b or llama-3\.3-70b; give --model",
     ):
         resolve_model(m, default_catalog())

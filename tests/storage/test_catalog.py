@@ -24,6 +24,18 @@ MODEL_IDS = {
     "mistral-7b",
     "qwen2.5-7b",
     "qwen2.5-72b",
+    # issue 11's dense models
+    "llama-2-7b",
+    "llama-2-13b",
+    "llama-2-70b",
+    "llama-3-8b",
+    "llama-3-70b",
+    "qwen3-8b",
+    "qwen3-32b",
+    "qwen2.5-32b",
+    "mistral-small-24b",
+    "gemma-2-9b",
+    "gemma-2-27b",
 }
 GPU_IDS = {
     "a100-40gb",
@@ -39,6 +51,27 @@ GPU_IDS = {
     "apple-m2-ultra",
     "apple-m3-ultra",
     "mi300x",
+    # issue 11's GPUs
+    "gh200",
+    "gh200-144gb",
+    "gb200",
+    "rtx-pro-6000",
+    "mi325x",
+    "l4",
+    "a10g",
+    "rtx-3070",
+    "rtx-3080",
+    "rtx-3080-ti",
+    "rtx-4070-ti",
+    "rtx-4080",
+    "rtx-5090",
+    "rtx-a6000",
+    "rtx-6000-ada",
+    "apple-m1",
+    "apple-m1-max",
+    "apple-m2-max",
+    "apple-m3-max",
+    "apple-m4-max",
 }
 
 
@@ -114,7 +147,7 @@ max_gpus = 2
             GOOD_GPU.replace("price_per_hour", "colour = 1\nprice_per_hour"),
             "unknown field 'colour'",
         ),
-        (GOOD_GPU.replace("bf16 = 100", "bf16 = 100\nfp4 = 200"), "peak_tflops.fp4"),
+        (GOOD_GPU.replace("bf16 = 100", "bf16 = 100\nfp2 = 200"), "peak_tflops.fp2"),
         (GOOD_GPU.replace("memory_gib = 16", "memory_gib = -1"), "memory_bytes must be positive"),
     ],
 )
