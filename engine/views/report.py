@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.physics.arch import kv_bytes_per_token, parameter_count, weight_bytes
+from engine.physics.arch import kv_bytes_per_token, param_counts, parameter_count, weight_bytes
 from engine.physics.load import LoadRun
 from engine.physics.memory import memory_plan, min_gpus
 from engine.scenario.scenario import Scenario
@@ -152,6 +152,7 @@ def estimate_dict(s: Scenario, r: LoadRun) -> dict[str, Any]:
         "scenario": scenario_dict(s),
         "model": {
             "params": parameter_count(s.model),
+            "active_params": param_counts(s.model).active,  # a token's share (MoE: its experts)
             "weight_bytes": weight_bytes(s.model, s.weight_dtype),
             "kv_bytes_per_token": int(kv_bytes_per_token(s.model, s.kv_dtype)),
         },

@@ -25,6 +25,7 @@ def test_estimate_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert (sc["input_tokens"], sc["output_tokens"], sc["mode"]) == (2035, 300, "realistic")
     assert data["model"] == {
         "params": 70_553_706_496,
+        "active_params": 70_553_706_496,  # a dense model: every parameter, every token
         "weight_bytes": 141_107_412_992,
         "kv_bytes_per_token": 327_680,
     }
