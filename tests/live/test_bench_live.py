@@ -70,7 +70,9 @@ def check_level(s: dict[str, Any], concurrency: int, n: int, requests: int) -> N
     assert s["output_tokens"] == n and s["short_requests"] == 0
     assert 0 < s["ttft_s"] < s["e2e_s"] and 0 < s["itl_p50_s"] <= s["itl_p99_s"]
     assert s["ttft_p50_s"] <= s["ttft_p99_s"] and s["output_tokens_per_s"] > 0
-    assert 0.8 <= s["littles_law_ratio"] <= 1.2, s["littles_law_ratio"]
+    # the client keeps its users busy: on 2 shared cores (the server, this client and whatever
+    # else runs) the event loop can lag a request's successor, so the tolerance is wide
+    assert 0.7 <= s["littles_law_ratio"] <= 1.15, s["littles_law_ratio"]
 
 
 @pytest.mark.parametrize("api", ["completions", "chat"])
