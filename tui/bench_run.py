@@ -7,19 +7,18 @@ progress, the scenario, the analysis and a fit.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from rich.text import Text
 
 from engine.bench.results import run_json
-from engine.bench.runner import BenchRun, BenchSettings, Progress, run_bench
+from engine.bench.runner import BenchRun, Progress
+from engine.bench.settings import server_url, whole_numbers
 from engine.errors import InputError
 from engine.measure.calibration import DEFAULT_FACTORS, FitCase, FitResult
 from engine.measure.points import Measurement, Point
@@ -40,10 +39,8 @@ from engine.views.bench_report import (
 from engine.views.calibrate_report import display_path, pooled_mape
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
-#: Where the API key comes from (as ``tokentui bench``): never shown, never written.
-KEY_ENVS = ("TOKENTUI_API_KEY", "OPENAI_API_KEY")
 DEFAULT_URL = "http://127.0.0.1:8000"
 OLLAMA_URL = "http://127.0.0.1:11434"
 APIS = (("completions", "completions"), ("chat", "chat"), ("ollama", "ollama"))
@@ -52,32 +49,12 @@ FREE = tuple(FACTOR_BY_SHORT[f].field for f in DEFAULT_FACTORS)
 
 
 def parse_url(text: str) -> str:
-    url = text.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("URL: give http://HOST:PORT (e.g. http://127.0.0.1:8000)", "url")
-    return url
+    return server_url(text)
 
 
 def parse_levels(text: str) -> tuple[int, ...]:
     """Concurrency levels, comma-separated whole numbers from 1 to 4096 (repeats dropped)."""
-    if not text.strip():
-        raise InputError("concurrency: give the levels, e.g. 1,8,32", "concurrency")
-    out: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        try:
-            value = float(part)
-        except ValueError:
-            raise InputError(
-                f"concurrency: {part!r} is not a whole number (give e.g. 1,8,32)", "concurrency"
-            ) from None
-        if not value.is_integer() or not 1 <= value <= 4096:
-            raise InputError(
-                f"concurrency: {part!r}: give whole numbers from 1 to 4096", "concurrency"
-            )
-        out.append(int(value))
-    return tuple(dict.fromkeys(out))
+    return whole_numbers(text, "concurrency", 1, 4096, "concurrency")
 
 
 def parse_model(text: str) -> str | None:
@@ -154,30 +131,6 @@ def summaries_json(run: BenchRun) -> dict[str, Any]:
     """The results file of ``run`` without its requests: what the measurement is read from,
     cheap enough to make while the next level runs in the same event loop."""
     return run_json(run, requests=False)
-
-
-async def run_levels(
-    settings: BenchSettings,
-    *,
-    stop: asyncio.Event,
-    progress: Callable[[Progress], None],
-    on_level: Callable[[BenchRun], None],
-    api_key: str | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    hardware: dict[str, Any] | None = None,
-) -> BenchRun:
-    """:func:`run_bench`, with ``on_level`` called as each level's summary is made. Raises
-    InputError when the server cannot be reached; a later failure ends the run with its
-    reason, keeping the rest."""
-    return await run_bench(
-        settings,
-        api_key=api_key,
-        stop=stop,
-        progress=progress,
-        on_level=on_level,
-        transport=transport,
-        hardware=hardware,
-    )
 
 
 def _duration(seconds: float | None) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from engine.errors import InputError
 
@@ -105,3 +107,49 @@ class BenchSettings:
             "fixed_length": self.fixed_length,
             "seed": self.seed,
         }
+
+
+#: Where the API key comes from: never shown, never written to a file.
+API_KEY_ENVS = ("TOKENTUI_API_KEY", "OPENAI_API_KEY")
+
+
+def api_key_from_env() -> str | None:
+    return next((os.environ[k] for k in API_KEY_ENVS if os.environ.get(k)), None)
+
+
+def server_url(text: str) -> str:
+    """The server's root URL from what a person typed: http(s), a host, a valid port; a tail
+    naming an endpoint (``/v1``, ``/v1/completions``, ``/api/generate``) is dropped, since the
+    API picks the endpoint."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"URL {text!r}: give http://HOST:PORT (e.g. http://localhost:8000)", "url")
+    try:
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError:
+        raise InputError(f"URL {text!r}: bad port", "url") from None
+    base = text.strip().rstrip("/")
+    for tail in ("/v1/chat/completions", "/v1/completions", "/v1", "/api/generate"):
+        if base.endswith(tail):
+            return base[: -len(tail)]
+    return base
+
+
+def whole_numbers(text: str, what: str, low: int, high: int, key: str) -> tuple[int, ...]:
+    """Comma-separated whole numbers from ``low`` to ``high``, repeats dropped (levels, lengths);
+    an :class:`InputError` naming ``what`` (and ``key``, the field) otherwise."""
+    if not text.strip():
+        raise InputError(f"{what}: give whole numbers separated by commas (e.g. 1,8,32)", key)
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            value = float(part)
+        except ValueError:
+            raise InputError(
+                f"{what} {part!r}: give whole numbers separated by commas (e.g. 1,8,32)", key
+            ) from None
+        if not value.is_integer() or not low <= value <= high:
+            raise InputError(f"{what} {part!r}: give whole numbers from {low} to {high:,}", key)
+        out.append(int(value))
+    return tuple(dict.fromkeys(out))

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import ipaddress
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -25,32 +24,19 @@ from engine.bench.hardware import detect_hardware
 from engine.bench.prompts import read_prompts
 from engine.bench.results import run_json, save_run
 from engine.bench.runner import BenchRun, Progress, run_bench
-from engine.bench.settings import BenchSettings
+from engine.bench.settings import BenchSettings, api_key_from_env, server_url, whole_numbers
 from engine.cli.base import PROG, number, switch
 from engine.errors import InputError
 from engine.storage.catalog import default_catalog
 from engine.views.bench_report import bench_text
 
-KEY_ENVS = ("TOKENTUI_API_KEY", "OPENAI_API_KEY")
-
 
 def _ints(flag: str, low: int, high: int) -> Any:
     def parse(text: str) -> tuple[int, ...]:
-        out = []
-        for part in text.split(","):
-            part = part.strip()
-            try:
-                value = float(part)
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"invalid {flag} {part!r}: give whole numbers separated by commas (e.g. 1,8,32)"
-                ) from None
-            if not value.is_integer() or not low <= value <= high:
-                raise argparse.ArgumentTypeError(
-                    f"invalid {flag} {part!r}: give whole numbers from {low} to {high:,}"
-                )
-            out.append(int(value))
-        return tuple(dict.fromkeys(out))
+        try:
+            return whole_numbers(text, f"invalid {flag}", low, high, flag)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     parse.__name__ = flag
     return parse
@@ -75,21 +61,10 @@ def _rates(text: str) -> tuple[float, ...]:
 
 
 def _url(text: str) -> str:
-    parts = urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(
-            f"invalid URL {text!r}: give http://HOST:PORT (e.g. http://localhost:8000)"
-        )
     try:
-        parts.port  # noqa: B018 - a port out of range raises here
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid URL {text!r}: bad port") from None
-    base = text.strip().rstrip("/")
-    for tail in ("/v1/chat/completions", "/v1/completions", "/v1", "/api/generate"):
-        if base.endswith(tail):  # the endpoint is chosen by --api: keep the server's root
-            base = base[: -len(tail)]
-            break
-    return base
+        return server_url(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(f"invalid {exc}") from None
 
 
 def _loopback(url: str) -> bool:
@@ -211,7 +186,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.gpus is not None and not args.gpu:
         raise InputError("--gpus needs --gpu (which GPU the server runs on)")
     settings = settings_from(args)
-    key = next((os.environ[k] for k in KEY_ENVS if os.environ.get(k)), None)
+    key = api_key_from_env()
     try:
         run = asyncio.run(_run(args, settings, key))
     except KeyboardInterrupt:

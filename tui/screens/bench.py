@@ -14,7 +14,6 @@ then uses.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,8 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.widgets.button import ButtonVariant
 
 from engine.bench.results import save_run
-from engine.bench.runner import BenchRun, BenchSettings, Progress
+from engine.bench.runner import BenchRun, BenchSettings, Progress, run_bench
+from engine.bench.settings import api_key_from_env
 from engine.errors import InputError
 from engine.measure.calibration import FitCase, fit_determined
 from engine.physics.deployment import Efficiency
@@ -49,7 +49,6 @@ from tui.bench_run import (
     DEFAULT_URL,
     FORM,
     FREE,
-    KEY_ENVS,
     OLLAMA_URL,
     SETTINGS_FIELDS,
     analysis_lines,
@@ -59,7 +58,6 @@ from tui.bench_run import (
     predict,
     prediction_line,
     progress_text,
-    run_levels,
     scenario_text,
     slug,
     summaries_json,
@@ -313,9 +311,9 @@ class BenchScreen(Screen[None]):
     @work(exclusive=True, group="bench")
     async def measure(self, settings: BenchSettings) -> None:
         stop = self.stop_event = asyncio.Event()
-        key = next((os.environ[k] for k in KEY_ENVS if os.environ.get(k)), None)
+        key = api_key_from_env()
         try:
-            run = await run_levels(
+            run = await run_bench(
                 settings,
                 stop=stop,
                 progress=self._progress,
