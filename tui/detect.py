@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 from typing import Any
 
+from engine.bench.hardware import detect_hardware
 from engine.storage.catalog import Catalog, match_gpu_name
 
 
 def detect_local_gpu(catalog: Catalog, nvml: Any = None) -> tuple[str, int] | None:
     """(catalog id, count) of the local NVIDIA GPUs, or None without a GPU or the library.
-    Never raises: a missing driver or library just means no preselection."""
-    try:
-        nvml = nvml or importlib.import_module("pynvml")
-    except ImportError:
+    Never raises: a missing driver or library just means no preselection. NVML is read by
+    :func:`engine.bench.hardware.detect_hardware`, as a bench run's results file records it."""
+    hw = detect_hardware(nvml)
+    if hw.get("source") != "nvml":
         return None
-    try:
-        nvml.nvmlInit()
-    except Exception:
-        return None
-    try:
-        count = int(nvml.nvmlDeviceGetCount())
-        if count < 1:
-            return None
-        handle = nvml.nvmlDeviceGetHandleByIndex(0)
-        name = nvml.nvmlDeviceGetName(handle)
-        name = name.decode() if isinstance(name, bytes) else str(name)
-        memory = float(nvml.nvmlDeviceGetMemoryInfo(handle).total)
-    except Exception:
-        return None
-    finally:
-        with contextlib.suppress(Exception):
-            nvml.nvmlShutdown()
-    ident = match_gpu_name(name, catalog.gpus, memory)
+    ident = match_gpu_name(hw["gpu_name"], catalog.gpus, float(hw["gpus"][0]["memory_bytes"]))
     if ident is None or ident not in catalog.gpus:
         return None
-    return ident, count
+    return ident, int(hw["gpu_count"])
