@@ -8,33 +8,13 @@ TOML files: memory in GB, bandwidth in GB/s, dense peaks in TFLOP/s (half the "w
 from __future__ import annotations
 
 import pytest
+from test_catalog import ISSUE_11_GPUS
 
 from engine.cli.main import main
 from engine.physics.specs import GIB
 from engine.storage.catalog import Catalog, match_gpu_name
 
-NEW_IDS = (
-    "gh200",
-    "gh200-144gb",
-    "gb200",
-    "rtx-pro-6000",
-    "mi325x",
-    "l4",
-    "a10g",
-    "rtx-3070",
-    "rtx-3080",
-    "rtx-3080-ti",
-    "rtx-4070-ti",
-    "rtx-4080",
-    "rtx-5090",
-    "rtx-a6000",
-    "rtx-6000-ada",
-    "apple-m1",
-    "apple-m1-max",
-    "apple-m2-max",
-    "apple-m3-max",
-    "apple-m4-max",
-)
+NEW_IDS = ISSUE_11_GPUS
 #: GPUs with FP4 tensor cores (datacenter Blackwell, RTX PRO Blackwell, GeForce RTX 50).
 FP4_IDS = {"b200", "gb200", "rtx-pro-6000", "rtx-5090"}
 #: Ampere and Apple GPUs: no FP8 tensor cores.
