@@ -260,10 +260,8 @@ def summarize(
     out["input_tokens"] = _mean([r.prompt_tokens for r in good if r.prompt_tokens is not None])
     out["output_tokens"] = _mean([float(r.tokens) for r in good])
     out["short_requests"] = sum(1 for r in good if r.tokens < output_tokens_asked)
-    out.update(_stats("ttft", [r.chunk_times[0] for r in good]))
-    itl = [s for r in good for s in r.itl_samples()]
-    out.update(_stats("itl", [s for s, _ in itl], [k for _, k in itl]))
-    out.update(_stats("tpot", [t for r in good if (t := r.tpot()) is not None]))
+    for key in ("ttft", "itl", "tpot"):
+        out.update(_stats(key, *_samples(good, key)))
     out.update(_stats("e2e", [r.e2e_s for r in good if r.e2e_s is not None]))
     # what a user sees once tokens flow (1 / TPOT), and over the whole request (tokens / E2E)
     out["per_user_tokens_per_s"] = _mean([1 / t for r in good if (t := r.tpot())])
@@ -274,7 +272,8 @@ def summarize(
         out[key] = _mean(vals)
         out[f"{key}_std"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else None
     for key in ("ttft", "itl", "tpot"):
-        means = [float(np.mean(v)) for rep in repeats if (v := _metric(rep, key))]
+        per_repeat = [_samples([r for r in rep if not r.warmup and r.ok], key) for rep in repeats]
+        means = [float(np.average(v, weights=w)) for v, w in per_repeat if v]
         out[f"{key}_s_std"] = float(np.std(means, ddof=1)) if len(means) > 1 else None
     out["window"] = next((x["window"] for x in runs if x["window"]), None)
     in_flight = _mean([x["mean_in_flight"] for x in runs if x.get("mean_in_flight")])
@@ -290,13 +289,15 @@ def summarize(
     return out
 
 
-def _metric(records: Sequence[Record], key: str) -> list[float]:
-    good = [r for r in records if not r.warmup and r.ok]
+def _samples(good: Sequence[Record], key: str) -> tuple[list[float], list[float] | None]:
+    """A latency's samples over finished requests, with their weights (ITL: a gap counts for
+    the tokens its chunk carried)."""
     if key == "ttft":
-        return [r.chunk_times[0] for r in good]
+        return [r.chunk_times[0] for r in good], None
     if key == "itl":
-        return [s for r in good for s, _ in r.itl_samples()]
-    return [t for r in good if (t := r.tpot()) is not None]
+        itl = [x for r in good for x in r.itl_samples()]
+        return [v for v, _ in itl], [w for _, w in itl]
+    return [t for r in good if (t := r.tpot()) is not None], None
 
 
 def _mean(values: Sequence[float]) -> float | None:
