@@ -151,6 +151,16 @@ def _by_length(summaries: Sequence[dict[str, Any]]) -> dict[int, list[dict[str, 
     return {n: sorted(v, key=lambda s: int(s["concurrency"])) for n, v in out.items()}
 
 
+def _first_above(
+    levels: Sequence[dict[str, Any]], key: str, factor: float
+) -> dict[str, Any] | None:
+    """The first level after the first whose ``key`` exceeds ``factor`` x the first's."""
+    first = levels[0].get(key)
+    if not first:
+        return None
+    return next((s for s in levels[1:] if s.get(key) and s[key] > factor * first), None)
+
+
 def scaling_analysis(
     summaries: Sequence[dict[str, Any]],
     predictions: Sequence[LevelPrediction] | None = None,
@@ -182,14 +192,7 @@ def scaling_analysis(
                 )
                 break
         itl0 = base.get("itl_p50_s")
-        climb = next(
-            (
-                s
-                for s in levels[1:]
-                if itl0 and s.get("itl_p50_s") and float(s["itl_p50_s"]) > 1.5 * float(itl0)
-            ),
-            None,
-        )
+        climb = _first_above(levels, "itl_p50_s", 1.5)
         if climb is not None and itl0:
             lines.append(
                 f"Inter-token latency climbs from C={climb['concurrency']}: p50 "
@@ -205,14 +208,7 @@ def scaling_analysis(
                     "(decode is memory-bound: a step reads the weights once for the whole batch)."
                 )
         ttft0 = base.get("ttft_p50_s")
-        ttft_climb = next(
-            (
-                s
-                for s in levels[1:]
-                if ttft0 and s.get("ttft_p50_s") and float(s["ttft_p50_s"]) > 2 * float(ttft0)
-            ),
-            None,
-        )
+        ttft_climb = _first_above(levels, "ttft_p50_s", 2.0)
         if ttft_climb is not None and ttft0:
             lines.append(
                 f"Time to first token doubles by C={ttft_climb['concurrency']} "
