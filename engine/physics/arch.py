@@ -40,21 +40,31 @@ UNQUANTISED_BYTES = 2.0
 #: the MLP). Gemma 2 also norms the output of attention and of the MLP: four per layer.
 NORMS_PER_LAYER: dict[str, int] = {"gemma2": 4}
 #: Families with q/k norms: an RMSNorm over head_dim on the queries and one on the keys in every
-#: layer (2 x head_dim weights a layer), shared by all heads. Qwen3.
-QK_NORM_FAMILIES: frozenset[str] = frozenset({"qwen3"})
+#: layer (2 x head_dim weights a layer), shared by all heads. Qwen3 and Qwen3-MoE.
+QK_NORM_FAMILIES: frozenset[str] = frozenset({"qwen3", "qwen3_moe"})
+#: Families whose ``attention_bias`` is on q, k and v only (Qwen2); elsewhere (Llama, gpt-oss)
+#: o_proj has one too.
+QKV_BIAS_FAMILIES: frozenset[str] = frozenset({"qwen2", "qwen2_moe"})
+#: Families with a learned attention sink per head in every layer (gpt-oss).
+SINK_FAMILIES: frozenset[str] = frozenset({"gpt_oss"})
+#: Families whose shared expert has a gate of its own (a hidden -> 1 projection): Qwen2-MoE.
+SHARED_GATE_FAMILIES: frozenset[str] = frozenset({"qwen2_moe"})
 
 
 @dataclass(frozen=True)
 class ParamCounts:
-    """Parameter counts by part. ``mlp`` counts all experts, ``mlp_active`` those one token uses."""
+    """Parameter counts by part. ``mlp`` counts all experts (and the dense layers' MLPs and the
+    shared experts), ``routed`` the routed experts among them, ``mlp_active`` what one token
+    uses."""
 
-    attention: int  # q, k, v, o projections (and q/k/v biases) over all layers
+    attention: int  # q, k, v, o projections (MLA: its low-rank ones), biases, sinks
     mlp: int
     mlp_active: int
-    norms: int  # RMSNorms: two per layer (four for Gemma 2), q/k norms (Qwen3), the final one
+    norms: int  # RMSNorms: two per layer (four for Gemma 2), q/k norms, MLA's, the final one
     embedding: int
     lm_head: int  # 0 when tied to the embedding
     router: int  # MoE gate; 0 for a dense model
+    routed: int = 0  # the routed experts' weights, all layers (part of ``mlp``)
 
     @property
     def linear(self) -> int:
@@ -71,25 +81,65 @@ class ParamCounts:
         return self.total - self.mlp + self.mlp_active
 
 
+def _attention_per_layer(model: ModelSpec) -> tuple[int, int]:
+    """(projection weights and biases, norm weights) of one layer's attention."""
+    h, heads = model.hidden_size, model.num_attention_heads
+    if model.is_mla:
+        r, rope = model.kv_lora_rank, model.qk_rope_head_dim
+        nope = model.head_dim - rope
+        if model.q_lora_rank:
+            q = h * model.q_lora_rank + model.q_lora_rank * model.q_dim
+        else:
+            q = h * model.q_dim
+        kv = h * (r + rope) + r * heads * (nope + model.v_head_dim)
+        weights = q + kv + model.attn_out_dim * h
+        return weights, model.q_lora_rank + r  # q_a_layernorm, kv_a_layernorm
+    weights = h * model.q_dim + 2 * h * model.kv_dim + model.attn_out_dim * h
+    if model.attention_bias:
+        weights += model.q_dim + 2 * model.kv_dim
+        if model.family not in QKV_BIAS_FAMILIES:
+            weights += h  # o_proj's bias
+    if model.family in SINK_FAMILIES:
+        weights += heads
+    norms = 2 * model.head_dim if model.family in QK_NORM_FAMILIES else 0
+    return weights, norms
+
+
+def _mlp(model: ModelSpec, width: int) -> int:
+    """A gated MLP (SwiGLU; GeGLU in Gemma) of ``width``: gate, up and down, and their biases."""
+    h = model.hidden_size
+    return 3 * h * width + ((2 * width + h) if model.mlp_bias else 0)
+
+
 @lru_cache(maxsize=256)
 def param_counts(model: ModelSpec) -> ParamCounts:
     h, n = model.hidden_size, model.num_layers
-    attn = h * model.q_dim + 2 * h * model.kv_dim + model.q_dim * h
-    if model.attention_bias:  # Qwen2: biases on q, k and v
-        attn += model.q_dim + 2 * model.kv_dim
-    expert = 3 * h * model.expert_intermediate_size  # SwiGLU (GeGLU in Gemma): gate, up, down
+    attn, attn_norms = _attention_per_layer(model)
     embedding = model.vocab_size * h
-    layer_norms = NORMS_PER_LAYER.get(model.family, 2) * h
-    if model.family in QK_NORM_FAMILIES:
-        layer_norms += 2 * model.head_dim
+    layer_norms = NORMS_PER_LAYER.get(model.family, 2) * h + attn_norms
+    if model.is_moe:
+        moe, dense = model.moe_layers, model.num_layers - model.moe_layers
+        expert = _mlp(model, model.expert_intermediate_size)
+        shared = 3 * h * model.shared_expert_size
+        routed = moe * model.num_experts * expert
+        mlp = dense * _mlp(model, model.intermediate_size) + moe * shared + routed
+        mlp_active = mlp - routed + moe * model.experts_per_token * expert
+        gate = h * model.num_experts + (model.num_experts if model.router_bias else 0)
+        if model.family in SHARED_GATE_FAMILIES and model.shared_expert_size:
+            gate += h
+        router = moe * gate
+    else:
+        mlp = mlp_active = n * _mlp(model, model.intermediate_size)
+        routed = router = 0
     return ParamCounts(
         attention=n * attn,
-        mlp=n * expert * model.num_experts,
-        mlp_active=n * expert * model.experts_per_token,
+        mlp=mlp,
+        mlp_active=mlp_active,
         norms=n * layer_norms + h,
         embedding=embedding,
         lm_head=0 if model.tie_word_embeddings else embedding,
-        router=n * h * model.num_experts if model.is_moe else 0,
+        router=router,
+        routed=routed,
     )
 
 
@@ -120,8 +170,10 @@ def linear_bytes(model: ModelSpec, dtype: str) -> float:
     base, more, _, _ = GGUF_TYPES[dtype]
     if more is None:
         return c.linear * gguf_bytes(base)
-    v = model.hidden_size * model.kv_dim + (model.kv_dim if model.attention_bias else 0)
-    down = model.expert_intermediate_size * model.hidden_size * model.num_experts
+    v = 0 if model.is_mla else model.hidden_size * model.kv_dim
+    if v and model.attention_bias:
+        v += model.kv_dim
+    down = c.mlp // (3 * model.num_layers)  # a layer's ffn_down (all its experts), on average
     promoted = more_bits_layers(model.num_layers) * (v + down)
     return (c.linear - promoted) * gguf_bytes(base) + promoted * gguf_bytes(more)
 
@@ -155,10 +207,22 @@ def kv_heads_per_gpu(model: ModelSpec, tp: int) -> int:
     return max(1, model.num_key_value_heads // tp)
 
 
-def kv_bytes_per_token(model: ModelSpec, kv_dtype: str = "bf16", tp: int = 1) -> float:
-    """2 (K and V) x layers x KV heads x head dim x bytes; per GPU when ``tp`` > 1."""
+def stage_layers(model: ModelSpec, pp: int = 1) -> int:
+    """Layers of the largest pipeline stage: ``pp`` stages split the layers as evenly as they
+    can (vLLM's and llama.cpp's default), so the largest holds ceil(layers / pp)."""
+    return -(-model.num_layers // pp)
+
+
+def kv_bytes_per_token(model: ModelSpec, kv_dtype: str = "bf16", tp: int = 1, pp: int = 1) -> float:
+    """KV cache bytes one token takes on each GPU: K and V of every layer over the KV heads
+    (split across a TP group, replicated once TP exceeds them); for MLA the latent and the rotary
+    key, which every GPU of the group holds whole. With pipeline stages, the largest stage's
+    layers."""
+    layers = stage_layers(model, pp)
+    if model.is_mla:
+        return layers * model.kv_cache_width * DTYPE_BYTES[kv_dtype]
     heads = model.num_key_value_heads if tp == 1 else kv_heads_per_gpu(model, tp)
-    return 2 * model.num_layers * heads * model.head_dim * DTYPE_BYTES[kv_dtype]
+    return 2 * layers * heads * model.head_dim * DTYPE_BYTES[kv_dtype]
 
 
 def check_tp(model: ModelSpec, tp: int) -> None:
@@ -179,23 +243,36 @@ def check_tp(model: ModelSpec, tp: int) -> None:
         )
 
 
-def weights_per_gpu_bytes(model: ModelSpec, tp: int, dtype: str | None = None) -> float:
-    """Weight bytes on each GPU of a TP group: matmuls, embedding and LM head are split; K/V
-    projections are replicated with their heads once TP exceeds the KV heads; norms replicated."""
+def _replicated_linear(model: ModelSpec, tp: int) -> tuple[float, float]:
+    """(weights each GPU of a TP group holds whole, their count in the model) among the layers'
+    matmuls: GQA's K/V projections replicated with their heads once TP exceeds the KV heads;
+    MLA's down-projections (q_a, kv_a), which vLLM does not split."""
+    n, h = model.num_layers, model.hidden_size
+    if model.is_mla:
+        whole = n * h * (model.q_lora_rank + model.kv_cache_width)
+        return whole, whole
+    per_head = 2 * h * model.head_dim + (2 * model.head_dim if model.attention_bias else 0)
+    return n * per_head * kv_heads_per_gpu(model, tp), n * per_head * model.num_key_value_heads
+
+
+def weights_per_gpu_bytes(
+    model: ModelSpec, tp: int, dtype: str | None = None, pp: int = 1
+) -> float:
+    """Weight bytes on each GPU of a TP group: matmuls, embedding and LM head are split (but the
+    replicated projections of :func:`_replicated_linear`); norms replicated. With ``pp`` stages,
+    the largest stage's layers and the larger of the embedding (first stage) and the LM head
+    (last stage)."""
     dtype = dtype or model.dtype
     c = param_counts(model)
     wb = linear_bytes(model, dtype) / c.linear  # per weight of the matmuls (a GGUF mix: its mean)
-    kv_proj = model.num_layers * 2 * model.hidden_size * model.head_dim
-    kv_proj_per_gpu = kv_proj * kv_heads_per_gpu(model, tp)
-    if model.attention_bias:
-        kv_proj_per_gpu += model.num_layers * 2 * model.head_dim * kv_heads_per_gpu(model, tp)
-    kv_proj_total = kv_proj * model.num_key_value_heads
-    if model.attention_bias:
-        kv_proj_total += model.num_layers * 2 * model.kv_dim
-    split = c.attention - kv_proj_total + c.mlp + c.router
-    linear = split / tp + kv_proj_per_gpu
+    whole_per_gpu, whole = _replicated_linear(model, tp)
+    linear = (c.linear - whole) / tp + whole_per_gpu
     embed, head, norms = other_bytes(model, dtype)
-    return linear * wb + (embed + head) / tp + norms
+    if pp == 1:
+        return linear * wb + (embed + head) / tp + norms
+    share = stage_layers(model, pp) / model.num_layers
+    ends = max(embed, head) if head else embed  # a tied head is the first stage's table again
+    return linear * wb * share + ends / tp + norms * share
 
 
 # ----------------------------------------------------------------------------------- FLOPs
@@ -212,9 +289,19 @@ def _per_token_elementwise(model: ModelSpec) -> float:
     return 4.0 * model.hidden_size + 6.0 * model.q_dim
 
 
-def attention_flops_per_pair(model: ModelSpec) -> float:
-    """FLOPs for one (query, key) pair in one layer: QK^T and AV (4 head_dim per head) + softmax."""
-    return 4.0 * model.q_dim + 5.0 * model.num_attention_heads
+def attention_flops_per_pair(model: ModelSpec, absorbed: bool = False) -> float:
+    """FLOPs for one (query, key) pair in one layer: QK^T and AV (2 x the key width and 2 x the
+    value width per head) + softmax (5 per head).
+
+    MLA prefills as multi-head attention over decompressed keys (nope + rope) and values; it
+    decodes with the up-projections absorbed into the query and the output (``absorbed``, as
+    vLLM and SGLang do), attending over the cached latent itself: keys of kv_lora_rank + rope
+    and values of kv_lora_rank per head — more FLOPs per pair, far fewer bytes."""
+    heads = model.num_attention_heads
+    if model.is_mla and absorbed:
+        r = model.kv_lora_rank
+        return heads * (2.0 * (r + model.qk_rope_head_dim) + 2.0 * r + 5.0)
+    return heads * (2.0 * model.head_dim + 2.0 * (model.v_head_dim or model.head_dim) + 5.0)
 
 
 def lm_head_flops(model: ModelSpec) -> float:
@@ -245,7 +332,7 @@ def decode_flops_coefficients(model: ModelSpec) -> tuple[float, float]:
     the new token attends to (its own included)."""
     n = model.num_layers
     a = linear_flops_per_token(model) + n * _per_token_elementwise(model) + lm_head_flops(model)
-    b = n * attention_flops_per_pair(model)
+    b = n * attention_flops_per_pair(model, absorbed=True)
     return a, b
 
 
@@ -260,31 +347,41 @@ def activation_bytes_per_token(model: ModelSpec, tp: int) -> float:
     MLP's gate/up, activated and down tensors (split). Small next to weights except at large batch.
     """
     h = model.hidden_size
-    mlp = model.expert_intermediate_size * model.experts_per_token
-    split = (model.q_dim + 2 * model.kv_dim) + model.q_dim + 3 * mlp
+    split = model.qkv_width + model.attn_out_dim + 3 * model.mlp_active_width
     elems = 6 * h + split / tp
     return 2.0 * elems * ACT_BYTES * model.num_layers
 
 
+def experts_touched(model: ModelSpec, tokens: ArrayLike) -> ArrayLike:
+    """Expected distinct routed experts a step over ``tokens`` tokens runs in one MoE layer, with
+    uniform routing: each token picks k of E, so an expert is missed by all B tokens with
+    probability (1 - k/E)^B: E x (1 - (1 - k/E)^B). k at B = 1, towards E as B grows."""
+    e, k = model.num_experts, model.experts_per_token
+    b = np.asarray(tokens, dtype=np.float64)
+    out = e * (1.0 - (1.0 - k / e) ** b)
+    return out if np.ndim(out) else float(out)
+
+
 def decode_weight_read_bytes(
-    model: ModelSpec, tp: int, dtype: str | None, batch: ArrayLike
+    model: ModelSpec, tp: int, dtype: str | None, batch: ArrayLike, pp: int = 1
 ) -> ArrayLike:
     """Weight bytes one decode step reads on each GPU: every matmul weight once, the LM head, the
     norms; not the input embedding table (a lookup of a few rows) unless it is tied to the head.
+    With ``pp`` stages: one stage's share of the layers (the mean stage), and the LM head.
 
     For a mixture of experts only the experts some token in the batch is routed to are read:
-    E x (1 - (1 - k/E)^B) of them on average with uniform routing.
+    :func:`experts_touched` of them on average with uniform routing.
     """
     dtype = dtype or model.dtype
     c = param_counts(model)
     per_gpu = weights_per_gpu_bytes(model, tp, dtype)
     table = 0.0 if model.tie_word_embeddings else other_bytes(model, dtype)[0] / tp
     read = per_gpu - table
+    read /= pp  # the mean stage's (the LM head is the last stage's: a pp-th of it on average)
     if not model.is_moe:
         return np.full(np.shape(batch), read) if np.ndim(batch) else read
-    e, k = model.num_experts, model.experts_per_token
-    b = np.asarray(batch, dtype=np.float64)
-    touched = e * (1.0 - (1.0 - k / e) ** b)
-    unread = c.mlp * (1.0 - touched / e) * DTYPE_BYTES[dtype] / tp
+    touched = np.asarray(experts_touched(model, batch))
+    per_weight = linear_bytes(model, dtype) / c.linear
+    unread = c.routed * (1.0 - touched / model.num_experts) * per_weight / tp / pp
     out = read - unread
     return out if np.ndim(out) else float(out)

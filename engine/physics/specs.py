@@ -100,8 +100,18 @@ PEAK_PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "fp4", "int8")
 class ModelSpec:
     """A decoder-only transformer (Llama / Mistral / Qwen2 layout: GQA attention, SwiGLU MLP).
 
-    Mixture-of-experts: ``num_experts`` expert MLPs of ``moe_intermediate_size`` each, of which
-    ``experts_per_token`` run for every token. A dense model has one expert, always active.
+    Mixture-of-experts: ``num_experts`` routed expert MLPs of ``moe_intermediate_size`` each, of
+    which ``experts_per_token`` run for every token, beside ``shared_expert_size`` of always-active
+    shared expert width (DeepSeek: n_shared_experts x moe_intermediate_size; Qwen2-MoE:
+    shared_expert_intermediate_size); the first ``dense_layers`` layers keep a dense MLP of
+    ``intermediate_size`` (DeepSeek's first_k_dense_replace). ``router_bias``: the gate has a bias
+    per expert (gpt-oss; DeepSeek's e_score_correction_bias); ``mlp_bias``: every expert's
+    projections have biases (gpt-oss). A dense model has one expert, always active.
+
+    Multi-head latent attention (DeepSeek-V2/V3), when ``kv_lora_rank`` > 0: queries through a
+    ``q_lora_rank`` bottleneck, keys and values cached as one ``kv_lora_rank`` latent plus a
+    ``qk_rope_head_dim`` rotary key per token and layer; ``head_dim`` is the query/key head width
+    (nope + rope), ``v_head_dim`` the value head's.
     """
 
     id: str
@@ -121,6 +131,14 @@ class ModelSpec:
     num_experts: int = 1
     experts_per_token: int = 1
     moe_intermediate_size: int = 0
+    shared_expert_size: int = 0
+    dense_layers: int = 0
+    router_bias: bool = False
+    mlp_bias: bool = False
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    qk_rope_head_dim: int = 0
+    v_head_dim: int = 0
     aliases: tuple[str, ...] = ()
     source: str = ""
 
@@ -143,6 +161,33 @@ class ModelSpec:
                 raise InputError(
                     f"model {self.id!r}: {name} must be a positive integer, got {value!r}"
                 )
+        counts = (
+            "moe_intermediate_size",
+            "shared_expert_size",
+            "dense_layers",
+            "kv_lora_rank",
+            "q_lora_rank",
+            "qk_rope_head_dim",
+            "v_head_dim",
+        )
+        for name in counts:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InputError(
+                    f"model {self.id!r}: {name} must be a whole number, 0 or more, got {value!r}"
+                )
+        if self.dense_layers > self.num_layers:
+            raise InputError(
+                f"model {self.id!r}: dense_layers ({self.dense_layers}) exceeds num_layers "
+                f"({self.num_layers})"
+            )
+        if self.kv_lora_rank and not (
+            0 < self.qk_rope_head_dim < self.head_dim and self.v_head_dim
+        ):
+            raise InputError(
+                f"model {self.id!r}: latent attention (kv_lora_rank) needs qk_rope_head_dim "
+                f"below head_dim ({self.head_dim}) and a v_head_dim"
+            )
         if self.num_attention_heads % self.num_key_value_heads:
             raise InputError(
                 f"model {self.id!r}: num_attention_heads ({self.num_attention_heads}) must be a "
@@ -172,12 +217,55 @@ class ModelSpec:
         return self.intermediate_size
 
     @property
+    def is_mla(self) -> bool:
+        """Multi-head latent attention: a compressed KV cache (DeepSeek)."""
+        return self.kv_lora_rank > 0
+
+    @property
+    def moe_layers(self) -> int:
+        """Layers whose MLP is the routed experts (all but the dense ones)."""
+        return self.num_layers - self.dense_layers if self.is_moe else 0
+
+    @property
     def q_dim(self) -> int:
         return self.num_attention_heads * self.head_dim
 
     @property
     def kv_dim(self) -> int:
+        """Width of one token's keys (and, but for MLA, values) in one layer: GQA's KV heads x
+        head_dim; MLA's decompressed keys (all heads)."""
         return self.num_key_value_heads * self.head_dim
+
+    @property
+    def attn_out_dim(self) -> int:
+        """Width of one token's attention output in one layer (o_proj's input)."""
+        return self.num_attention_heads * (self.v_head_dim or self.head_dim)
+
+    @property
+    def qkv_width(self) -> int:
+        """Elements of one token's q, k and v projections' outputs in one layer (MLA: the query
+        bottleneck, the queries, the latent and rotary key, the decompressed keys and values)."""
+        if not self.is_mla:
+            return self.q_dim + 2 * self.kv_dim
+        nope = self.head_dim - self.qk_rope_head_dim
+        decompressed = self.num_attention_heads * (nope + self.v_head_dim)
+        return self.q_lora_rank + self.q_dim + self.kv_cache_width + decompressed
+
+    @property
+    def mlp_active_width(self) -> int:
+        """Intermediate width one token's MLP runs in a MoE layer (its experts and the shared
+        one), or the dense MLP's."""
+        if not self.is_moe:
+            return self.intermediate_size
+        return self.expert_intermediate_size * self.experts_per_token + self.shared_expert_size
+
+    @property
+    def kv_cache_width(self) -> int:
+        """Elements one token caches per layer (all GPUs of a TP group together): K and V over the
+        KV heads; for MLA the latent and the rotary key, shared by all heads."""
+        if self.is_mla:
+            return self.kv_lora_rank + self.qk_rope_head_dim
+        return 2 * self.kv_dim
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,14 @@ _MODEL_FIELDS: dict[str, tuple[type, bool]] = {
     "num_experts": (int, False),
     "experts_per_token": (int, False),
     "moe_intermediate_size": (int, False),
+    "shared_expert_size": (int, False),
+    "dense_layers": (int, False),
+    "router_bias": (bool, False),
+    "mlp_bias": (bool, False),
+    "kv_lora_rank": (int, False),
+    "q_lora_rank": (int, False),
+    "qk_rope_head_dim": (int, False),
+    "v_head_dim": (int, False),
     "aliases": (list, False),
     "source": (str, True),
 }
@@ -62,6 +70,19 @@ _INTERCONNECT_FIELDS: dict[str, tuple[type, bool]] = {
     "latency_us": (float, True),
     "max_gpus": (int, True),
 }
+
+
+#: Architecture fields a model file may give (0 or false when it does not): MoE and MLA details.
+_OPTIONAL_ARCH = (
+    "shared_expert_size",
+    "dense_layers",
+    "router_bias",
+    "mlp_bias",
+    "kv_lora_rank",
+    "q_lora_rank",
+    "qk_rope_head_dim",
+    "v_head_dim",
+)
 
 
 def _aliases(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
@@ -99,6 +120,7 @@ def model_from_dict(data: Mapping[str, Any], where: str = "model") -> ModelSpec:
             num_experts=d.get("num_experts", 1),
             experts_per_token=d.get("experts_per_token", 1),
             moe_intermediate_size=d.get("moe_intermediate_size", 0),
+            **{k: d[k] for k in _OPTIONAL_ARCH if k in d},
             aliases=_aliases(d, where),
             source=d["source"],
         )
@@ -129,6 +151,9 @@ def model_to_dict(model: ModelSpec) -> dict[str, Any]:
         out["experts_per_token"] = model.experts_per_token
         if model.moe_intermediate_size:
             out["moe_intermediate_size"] = model.moe_intermediate_size
+    for key in _OPTIONAL_ARCH:
+        if getattr(model, key):
+            out[key] = getattr(model, key)
     if model.aliases:
         out["aliases"] = list(model.aliases)
     out["source"] = model.source

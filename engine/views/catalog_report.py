@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.physics.arch import kv_bytes_per_token, parameter_count, weight_bytes
+from engine.physics.arch import kv_bytes_per_token, param_counts, parameter_count, weight_bytes
 from engine.physics.deployment import EngineSettings
 from engine.physics.specs import GIB
 from engine.scenario.engines import DEFAULT_ENGINE
@@ -17,6 +17,14 @@ def model_rows(cat: Catalog) -> list[dict[str, Any]]:
             "id": m.id,
             "name": m.name,
             "params": parameter_count(m),
+            "active_params": param_counts(m).active,
+            "experts": f"{m.experts_per_token}/{m.num_experts}" if m.is_moe else "",
+            "attention": "MLA"
+            if m.is_mla
+            else "GQA"
+            if m.num_key_value_heads < m.num_attention_heads
+            else "MHA",
+            "weight_dtype": m.dtype,
             "weight_bytes": weight_bytes(m),
             "kv_bytes_per_token": int(kv_bytes_per_token(m)),
             "layers": m.num_layers,
@@ -33,14 +41,16 @@ def model_rows(cat: Catalog) -> list[dict[str, Any]]:
 
 def model_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        f"{'id':<16} {'params':>8} {'weights':>8} {'KV/token':>9} {'layers':>6} "
-        f"{'hidden':>6} {'heads':>8} {'context':>8}"
+        f"{'id':<17} {'params':>8} {'active':>7} {'experts':>7} {'weights':>13} {'KV/token':>9} "
+        f"{'layers':>6} {'heads':>7} {'context':>7}"
     ]
     for r in rows:
+        active = f"{r['active_params'] / 1e9:.1f}B" if r["experts"] else "all"
+        weights = f"{r['weight_bytes'] / 1e9:.1f}GB {r['weight_dtype']}"
         lines.append(
-            f"{r['id']:<16} {r['params'] / 1e9:>7.2f}B {r['weight_bytes'] / 1e9:>6.1f}GB "
-            f"{r['kv_bytes_per_token'] / 1e3:>7.1f}kB {r['layers']:>6} {r['hidden_size']:>6} "
-            f"{r['heads']:>3}/{r['kv_heads']:<4} {r['max_context']:>8}"
+            f"{r['id']:<17} {r['params'] / 1e9:>7.2f}B {active:>7} {r['experts'] or '-':>7} "
+            f"{weights:>13} {r['kv_bytes_per_token'] / 1e3:>7.1f}kB {r['layers']:>6} "
+            f"{r['heads']:>3}/{r['kv_heads']:<3} {r['max_context']:>7}"
         )
     return "\n".join(lines)
 

@@ -68,7 +68,7 @@ def test_table_output() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "gpt-5"], "unknown model 'gpt-5' (accepted: gemma-2-27b"),
+        (["--model", "gpt-5"], "unknown model 'gpt-5' (accepted: deepseek-v3, gemma-2-27b"),
         (["--gpu", "tpu"], "unknown GPU 'tpu' (accepted: a100-40gb"),
         (["--gpus", "0"], "--gpus must be from 1 to 4,096, got 0"),
         (["--gpus", "3"], "TP 3 does not divide the 64 attention heads"),

@@ -36,6 +36,14 @@ MODEL_IDS = {
     "mistral-small-24b",
     "gemma-2-9b",
     "gemma-2-27b",
+    # issue 11's mixtures of experts (tests/physics/test_moe_models.py checks their sizes)
+    "mixtral-8x7b",
+    "mixtral-8x22b",
+    "qwen3-30b-a3b",
+    "qwen3-235b-a22b",
+    "deepseek-v3",
+    "gpt-oss-20b",
+    "gpt-oss-120b",
 }
 #: The GPUs issue 11 asks for (tests/storage/test_gpu_catalog.py checks their figures).
 ISSUE_11_GPUS = (
@@ -74,6 +82,10 @@ GPU_IDS = {
     "apple-m2-ultra",
     "apple-m3-ultra",
     "mi300x",
+    # the llama.cpp table's other GPUs (the engine profile is fitted on it)
+    "rtx-4000-ada",
+    "rtx-5000-ada",
+    "apple-m3",
     *ISSUE_11_GPUS,
 }
 
