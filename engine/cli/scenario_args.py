@@ -111,7 +111,22 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "--tp",
         type=number("--tp", integer=True),
         default=None,
-        help="tensor-parallel degree (default: --gpus)",
+        help="tensor-parallel degree (default: --gpus / --pp)",
+    )
+    p.add_argument(
+        "--pp",
+        type=number("--pp", integer=True),
+        default=None,
+        help="pipeline-parallel stages: consecutive layers on each TP group (default 1; GPUs = "
+        "TP x PP x replicas)",
+    )
+    p.add_argument(
+        "--ep",
+        type=number("--ep", integer=True),
+        default=None,
+        help="expert parallelism for a mixture of experts: routed experts spread whole over EP "
+        "GPUs (a multiple of TP; its replicas' attention serves their own requests) with an "
+        "all-to-all per MoE layer (default 1: every expert sliced over the TP group)",
     )
     p.add_argument("--input-tokens", type=tokens, default=None, help="prompt tokens (default 2035)")
     p.add_argument("--output-tokens", type=tokens, default=None, help="output tokens (default 300)")
@@ -229,6 +244,8 @@ def input_from_args(args: argparse.Namespace) -> ScenarioInput:
         gpu=given("gpu"),  # type: ignore[arg-type]
         gpus=given("gpus"),  # type: ignore[arg-type]
         tp=given("tp"),  # type: ignore[arg-type]
+        pp=given("pp"),  # type: ignore[arg-type]
+        ep=given("ep"),  # type: ignore[arg-type]
         input_tokens=given("input_tokens"),  # type: ignore[arg-type]
         output_tokens=given("output_tokens"),  # type: ignore[arg-type]
         load=LOAD_FLAGS[kinds[0]] if kinds else None,

@@ -255,18 +255,41 @@ def _replicated_linear(model: ModelSpec, tp: int) -> tuple[float, float]:
     return n * per_head * kv_heads_per_gpu(model, tp), n * per_head * model.num_key_value_heads
 
 
+def check_ep(model: ModelSpec, tp: int, ep: int, gpus_per_stage: int | None = None) -> None:
+    """Expert parallelism spreads the routed experts, whole, over ``ep`` GPUs: the GPUs of
+    ep / tp tensor-parallel groups (replicas), whose attention then serves its own sequences
+    (data-parallel attention, DeepSeek's and SGLang's layout). It needs a mixture of experts,
+    EP a multiple of TP that the GPUs of a stage hold, and the experts dividing evenly."""
+    if ep == 1:
+        return
+    if not model.is_moe:
+        raise InputError(f"EP {ep}: {model.id} is not a mixture of experts (EP must be 1)")
+    if ep % tp:
+        raise InputError(
+            f"EP {ep} must be a multiple of TP {tp} (experts are spread over whole "
+            "tensor-parallel groups)"
+        )
+    if gpus_per_stage is not None and gpus_per_stage % ep:
+        raise InputError(
+            f"EP {ep} must divide the {gpus_per_stage} GPUs of a pipeline stage (GPUs / PP)"
+        )
+    if model.num_experts % ep:
+        raise InputError(f"EP {ep} does not divide the {model.num_experts} experts of {model.id}")
+
+
 def weights_per_gpu_bytes(
-    model: ModelSpec, tp: int, dtype: str | None = None, pp: int = 1
+    model: ModelSpec, tp: int, dtype: str | None = None, pp: int = 1, ep: int = 1
 ) -> float:
     """Weight bytes on each GPU of a TP group: matmuls, embedding and LM head are split (but the
     replicated projections of :func:`_replicated_linear`); norms replicated. With ``pp`` stages,
     the largest stage's layers and the larger of the embedding (first stage) and the LM head
-    (last stage)."""
+    (last stage). With ``ep``, each GPU holds 1/ep of the routed experts, whole."""
     dtype = dtype or model.dtype
     c = param_counts(model)
     wb = linear_bytes(model, dtype) / c.linear  # per weight of the matmuls (a GGUF mix: its mean)
     whole_per_gpu, whole = _replicated_linear(model, tp)
-    linear = (c.linear - whole) / tp + whole_per_gpu
+    routed = c.routed if ep > 1 else 0
+    linear = (c.linear - whole - routed) / tp + whole_per_gpu + routed / ep
     embed, head, norms = other_bytes(model, dtype)
     if pp == 1:
         return linear * wb + (embed + head) / tp + norms
@@ -363,25 +386,29 @@ def experts_touched(model: ModelSpec, tokens: ArrayLike) -> ArrayLike:
 
 
 def decode_weight_read_bytes(
-    model: ModelSpec, tp: int, dtype: str | None, batch: ArrayLike, pp: int = 1
+    model: ModelSpec, tp: int, dtype: str | None, batch: ArrayLike, pp: int = 1, ep: int = 1
 ) -> ArrayLike:
     """Weight bytes one decode step reads on each GPU: every matmul weight once, the LM head, the
     norms; not the input embedding table (a lookup of a few rows) unless it is tied to the head.
     With ``pp`` stages: one stage's share of the layers (the mean stage), and the LM head.
 
     For a mixture of experts only the experts some token in the batch is routed to are read:
-    :func:`experts_touched` of them on average with uniform routing.
+    :func:`experts_touched` of them on average with uniform routing. With expert parallelism the
+    step's tokens are those of all ep / tp groups (``batch`` each), and a GPU reads its own 1/ep
+    of the touched experts.
     """
     dtype = dtype or model.dtype
     c = param_counts(model)
-    per_gpu = weights_per_gpu_bytes(model, tp, dtype)
+    per_gpu = weights_per_gpu_bytes(model, tp, dtype, ep=ep)
     table = 0.0 if model.tie_word_embeddings else other_bytes(model, dtype)[0] / tp
     read = per_gpu - table
     read /= pp  # the mean stage's (the LM head is the last stage's: a pp-th of it on average)
     if not model.is_moe:
         return np.full(np.shape(batch), read) if np.ndim(batch) else read
-    touched = np.asarray(experts_touched(model, batch))
+    tokens = np.asarray(batch, dtype=np.float64) * (ep // tp if ep > 1 else 1)
+    touched = np.asarray(experts_touched(model, tokens))
     per_weight = linear_bytes(model, dtype) / c.linear
-    unread = c.routed * (1.0 - touched / model.num_experts) * per_weight / tp / pp
+    share = 1.0 / ep if ep > 1 else 1.0 / tp
+    unread = c.routed * (1.0 - touched / model.num_experts) * per_weight * share / pp
     out = read - unread
     return out if np.ndim(out) else float(out)

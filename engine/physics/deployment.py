@@ -30,6 +30,8 @@ TIME_FIELDS = (
     "seq_overhead_s",
     "collective_latency_s",
     "eager_layer_s",
+    "layer_overhead_s",
+    "stage_hop_s",
     "request_overhead_s",
 )
 
@@ -49,7 +51,10 @@ class Efficiency:
     (sampling, output processing on the CPU), a latency per all-reduce on top of the link's own hop
     latency, and ``eager_layer_s`` per layer in decode steps longer than the engine captures in
     CUDA graphs (``EngineSettings.graph_max_context`` and ``graph_max_tokens``), whose kernels
-    are launched one by one. Serving adds two: ``request_overhead_s`` before a request's first
+    are launched one by one. ``layer_overhead_s`` is a time per layer in every step, graphs or
+    not (small kernels' launch and tail: llama.cpp's, fitted), and ``stage_hop_s`` a time per
+    pipeline-stage boundary a step crosses beyond the link's own latency and bytes (the copy's
+    synchronisation). Serving adds two: ``request_overhead_s`` before a request's first
     token (the HTTP front end, tokenisation, admission), and ``lockstep``, how far closed-loop
     requests of fixed lengths stay in the cohorts they started in (0: arrivals spread evenly; 1:
     each cohort is prefilled as a staircase, every round), which sets their time to first token.
@@ -69,6 +74,8 @@ class Efficiency:
     seq_overhead_s: float = 0.0
     collective_latency_s: float = 0.0
     eager_layer_s: float = 0.0
+    layer_overhead_s: float = 0.0
+    stage_hop_s: float = 0.0
     request_overhead_s: float = 0.0
     lockstep: float = 0.0
 
@@ -141,14 +148,20 @@ class EngineSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class Deployment:
-    """A model served on ``gpus`` GPUs in tensor-parallel groups of ``tp`` (the groups beyond the
-    first are data-parallel replicas), resolved and checked (see :func:`engine.scenario.resolve`).
+    """A model served on ``gpus`` GPUs: each replica is ``pp`` pipeline stages (consecutive
+    layers) of a tensor-parallel group of ``tp`` GPUs; GPUs = TP x PP x replicas (the copies beyond
+    the first are data parallelism). ``ep`` > 1 spreads a mixture of experts' routed experts over
+    ``ep`` groups of the TP group's GPUs (expert parallelism: each GPU holds whole experts, tokens
+    go to them by all-to-all) instead of slicing every expert over the group. Resolved and checked
+    (see :func:`engine.scenario.resolve`).
     """
 
     model: ModelSpec
     gpu: GPUSpec
     gpus: int
     tp: int
+    pp: int = 1
+    ep: int = 1
     mode: Mode = "realistic"
     efficiency: Efficiency = IDEAL
     flop_count: FlopCount = "flash"
@@ -161,7 +174,11 @@ class Deployment:
     @property
     def replicas(self) -> int:
         """Independent copies of the model: GPUs beyond one TP group serve as data parallelism."""
-        return self.gpus // self.tp
+        return self.gpus // (self.tp * self.pp)
+
+    @property
+    def gpus_per_replica(self) -> int:
+        return self.tp * self.pp
 
     @property
     def price_per_second(self) -> float:

@@ -44,8 +44,8 @@ class MemoryPlan:
 def activation_workspace_bytes(model: ModelSpec, tp: int, tokens: int) -> float:
     """Peak live activations of one forward step over ``tokens`` tokens on one GPU: the residual
     stream and its normed copy, q/k/v, and the MLP's gate and up halves (the largest tensors)."""
-    live = 2 * model.hidden_size + (model.q_dim + 2 * model.kv_dim) / tp
-    live += 2 * model.expert_intermediate_size * model.experts_per_token / tp
+    live = 2 * model.hidden_size + model.qkv_width / tp
+    live += 2 * model.mlp_active_width / tp
     return tokens * live * ACT_BYTES
 
 
@@ -53,7 +53,7 @@ def memory_plan(d: Deployment, context_tokens: int) -> MemoryPlan:
     """Per GPU of ``d``: what the weights and the workspace leave for the KV cache, and how many
     sequences of ``context_tokens`` tokens (prompt and output) it holds at once."""
     capacity = d.gpu.memory_bytes
-    weights = weights_per_gpu_bytes(d.model, d.tp, d.weight_dtype)
+    weights = weights_per_gpu_bytes(d.model, d.tp, d.weight_dtype, d.pp, d.ep)
     reserve = d.engine.runtime_reserve_gib * GIB + activation_workspace_bytes(
         d.model, d.tp, d.engine.max_batched_tokens
     )
@@ -64,7 +64,7 @@ def memory_plan(d: Deployment, context_tokens: int) -> MemoryPlan:
     else:
         usable = capacity * min(d.engine.memory_utilization, d.gpu.max_memory_fraction)
         budget = usable - weights - reserve
-    per_token = kv_bytes_per_token(d.model, d.kv_dtype, d.tp)
+    per_token = kv_bytes_per_token(d.model, d.kv_dtype, d.tp, d.pp)
     block = d.engine.block_size
     per_seq = math.ceil(context_tokens / block) * block * per_token
     max_seqs = max(0, int(budget // per_seq)) if budget > 0 else 0

@@ -33,6 +33,18 @@ def allreduce_time(
     return 2 * (t - 1) / t * nbytes / link.bandwidth + 2 * (t - 1) * link.latency + extra_latency
 
 
+def all_to_all_time(
+    nbytes: Array | float, n: int, link: Interconnect, extra_latency: float = 0.0
+) -> Array | float:
+    """All-to-all over ``n`` GPUs, each sending ``nbytes`` spread evenly over all of them (its own
+    share stays): (n-1)/n x bytes / bandwidth, and n - 1 exchanges of latency, plus
+    ``extra_latency`` (software). 0 on one GPU."""
+    if n <= 1:
+        return np.zeros_like(nbytes) if np.ndim(nbytes) else 0.0
+    m = float(n)
+    return (m - 1) / m * nbytes / link.bandwidth + (m - 1) * link.latency + extra_latency
+
+
 def _range_sum(c0: Array, c1: Array, x0: Array, lo: Array, hi: Array) -> Array:
     """sum_{j=lo..hi} (c0 + c1 * (x0 + j)); empty (hi < lo) gives 0."""
     cnt = np.maximum(hi - lo + 1, 0)

@@ -14,8 +14,22 @@ paged blocks, the softmax), at full speed only with enough sequences in flight
 CUDA graphs (``EngineSettings.graph_max_context``) launch every kernel from the CPU: a time per
 layer more.
 
-The static batch (:mod:`engine.physics.static_batch`) and the sweeps are built on this; so will be
-the serving model.
+Pipeline parallelism (``pp`` stages of consecutive layers, each a TP group) is a transform of the
+same step: b sequences run as m = min(b, pp) micro-batches of b/m, and a round (every sequence
+one token further) costs what one micro-batch costs on the whole model — pp stage steps of a pp-th
+of the layers each, whether the stages overlap (m = pp: each stage busy the whole round) or wait
+for each other (b < pp: one micro-batch walks through the stages alone) — plus the activations'
+trips over the pp - 1 stage boundaries (:meth:`StepCost.hops`). So at batch 1 pipeline stages only
+add time; with pp or more sequences they divide the per-sequence work (not the weight reads: each
+stage reads its weights once per micro-batch). A prefill's chunks flow through the stages as a
+pipeline: (chunks + pp - 1) stage steps.
+
+Expert parallelism (``ep`` > 1) puts whole experts on each of ep GPUs spanning ep / tp replicas:
+each GPU reads its own experts for the tokens of all of them, and every MoE layer exchanges
+tokens by an all-to-all to the experts and back, instead of the MLP's all-reduce.
+
+The static batch (:mod:`engine.physics.static_batch`), the sweeps and the serving model are built
+on this.
 """
 
 from __future__ import annotations
@@ -27,7 +41,7 @@ import numpy.typing as npt
 
 from engine.physics import arch
 from engine.physics.deployment import Deployment
-from engine.physics.roofline import allreduce_time, link_for, sum_max_of_lines
+from engine.physics.roofline import all_to_all_time, allreduce_time, link_for, sum_max_of_lines
 
 Array = npt.NDArray[np.float64]
 BOUNDS = np.array(["compute", "memory", "communication"])
@@ -82,27 +96,63 @@ class StepCost:
         a, b = arch.decode_flops_coefficients(m)
         self.dec_f0, self.dec_f1 = a / tp, b / tp
         self.link = link_for(d.gpu, tp)
-        self.n_coll = 2 * m.num_layers  # after attention and after the MLP, in every layer
+        self.pp, self.ep = d.pp, d.ep
+        # All-reduces after attention and after the MLP in every layer; with expert parallelism
+        # the MoE layers' MLP exchanges tokens by two all-to-alls instead.
+        moe_a2a = m.moe_layers if d.ep > 1 else 0
+        self.n_coll = 2 * m.num_layers - moe_a2a
+        self.n_a2a = 2 * moe_a2a
+        self.ep_link = link_for(d.gpu, d.ep * d.pp)
+        self.hop_link = link_for(d.gpu, tp * d.pp)
         self._dense_read: float | None = None
         if not m.is_moe:
             self._dense_read = float(arch.decode_weight_read_bytes(m, tp, d.weight_dtype, 1.0))
 
     def weight_read(self, batch: Array) -> Array:
-        """Weight bytes one step reads per GPU (for a MoE, it depends on the batch)."""
+        """Weight bytes one step over ``batch`` tokens reads per GPU of a TP group holding every
+        layer (for a MoE, it depends on the batch)."""
         if self._dense_read is not None:
             return np.asarray(self._dense_read)
+        d = self.d
         return np.asarray(
-            arch.decode_weight_read_bytes(self.d.model, self.d.tp, self.d.weight_dtype, batch)
+            arch.decode_weight_read_bytes(d.model, d.tp, d.weight_dtype, batch, ep=d.ep)
         )
 
+    def micro(self, seqs: Array) -> Array:
+        """Sequences in one pipeline micro-batch: ``seqs`` over min(seqs, pp) micro-batches."""
+        b = np.asarray(seqs, dtype=np.float64)
+        if self.pp == 1:
+            return b
+        return b / np.clip(b, 1.0, self.pp)
+
+    def hops(self, tokens: Array) -> Array:
+        """The activations of a micro-batch of ``tokens`` tokens crossing the pp - 1 stage
+        boundaries: the link's latency and bytes, and the fitted synchronisation time."""
+        if self.pp == 1:
+            return np.zeros_like(np.asarray(tokens, dtype=np.float64))
+        nbytes = np.asarray(tokens) * self.d.model.hidden_size * arch.ACT_BYTES
+        per = (
+            self.hop_link.latency + self.d.efficiency.stage_hop_s + nbytes / self.hop_link.bandwidth
+        )
+        return (self.pp - 1) * per
+
     def comm_per_step(self, tokens: Array) -> Array:
-        nbytes = tokens * self.d.model.hidden_size * arch.ACT_BYTES
-        per = allreduce_time(nbytes, self.d.tp, self.link, self.d.efficiency.collective_latency_s)
-        return self.n_coll * np.asarray(per)
+        """Collectives of a step over ``tokens`` tokens (per micro-batch) on the whole model."""
+        d = self.d
+        h, lat = d.model.hidden_size, d.efficiency.collective_latency_s
+        nbytes = tokens * h * arch.ACT_BYTES
+        out = self.n_coll * np.asarray(allreduce_time(nbytes, d.tp, self.link, lat))
+        if self.n_a2a:  # each GPU sends its share of the tokens' k copies to the experts' GPUs
+            sent = tokens / d.tp * d.model.experts_per_token * h * arch.ACT_BYTES
+            out = out + self.n_a2a * np.asarray(all_to_all_time(sent, d.ep, self.ep_link, lat))
+        return out
 
     def overhead_per_step(self, seqs: Array) -> Array:
+        """Overheads of a step (a round: every sequence one token further): the fixed one, the
+        sequences', and every layer's."""
         eff = self.d.efficiency
-        return eff.step_overhead_s + eff.seq_overhead_s * seqs
+        fixed = eff.step_overhead_s + self.layers * eff.layer_overhead_s
+        return fixed + eff.seq_overhead_s * seqs
 
     def eager_per_step(self) -> float:
         """Extra time of a decode step that runs without CUDA graphs: every layer's kernels are
@@ -127,14 +177,17 @@ class StepCost:
         comm = steps * self.comm_per_step(chunk)
         overhead = steps * self.overhead_per_step(b / steps)
         time = steps * np.maximum(compute / steps, memory / steps) + comm + overhead
+        if self.pp > 1:  # the chunks flow through the stages: chunks + pp - 1 stage steps
+            time = time * (steps + self.pp - 1) / (steps * self.pp) + self.hops(chunk)
         return PhaseTime(time, compute, memory, comm, overhead, flops, nbytes)
 
     def decode_step_lines(self, b: Array) -> tuple[Array, Array, Array, Array]:
         """Compute and memory time of one decode step as lines in L: (c0, c1, m0, m1)."""
-        c0 = b * self.dec_f0 / self.peak_eff
-        c1 = b * self.dec_f1 / self.peak_eff
-        m0 = (self.weight_read(b) + b * self.act_tok) / self.bw_eff
-        m1 = b * self.att_tok / self.attention_share(b)
+        s = self.micro(b)  # with pipeline stages, a round costs one micro-batch's step
+        c0 = s * self.dec_f0 / self.peak_eff
+        c1 = s * self.dec_f1 / self.peak_eff
+        m0 = (self.weight_read(s) + s * self.act_tok) / self.bw_eff
+        m1 = s * self.att_tok / self.attention_share(s)
         return c0, c1, m0, m1
 
     def attention_share(self, b: Array) -> Array:
@@ -151,7 +204,8 @@ class StepCost:
         """``n`` decode steps of ``b`` sequences; step j attends to S + j positions."""
         c0, c1, m0, m1 = self.decode_step_lines(b)
         total, sum_c, sum_m = sum_max_of_lines(c0, c1, m0, m1, S, n)
-        comm = n * self.comm_per_step(b)
+        s = self.micro(b)
+        comm = n * (self.comm_per_step(s) + self.hops(s))
         overhead = n * self.overhead_per_step(b) + self.eager_steps(S, n) * self.eager_per_step()
         mean_l = S + (n + 1) / 2.0
         flops = n * b * (self.dec_f0 + self.dec_f1 * mean_l)
@@ -181,13 +235,17 @@ class StepCost:
         step and per sequence or prompt, and ``eager`` (a share of steps, 0 to 1) runs without
         CUDA graphs. With no prefill it is exactly the decode step of
         :meth:`decode_step_lines`; with no decode, one step of :meth:`prefill`."""
+        seqs = decode + prompts
+        parts = 1.0 if self.pp == 1 else np.clip(seqs, 1.0, self.pp)  # pipeline micro-batches
+        decode, context_sum = decode / parts, context_sum / parts
+        prefill_tokens, prefill_flops = prefill_tokens / parts, prefill_flops / parts
         tokens = decode + prefill_tokens
         compute = (decode * self.dec_f0 + context_sum * self.dec_f1 + prefill_flops) / self.peak_eff
         streams = self.weight_read(tokens) + tokens * self.act_tok + prefill_tokens * self.kv_tok
         attention = context_sum * self.att_tok / self.attention_share(decode)
         memory = streams / self.bw_eff + attention
-        comm = self.comm_per_step(tokens)
-        overhead = self.overhead_per_step(decode + prompts) + eager * self.eager_per_step()
+        comm = self.comm_per_step(tokens) + self.hops(tokens)
+        overhead = self.overhead_per_step(seqs) + eager * self.eager_per_step()
         time = np.maximum(compute, memory) + comm + overhead
         return StepTime(time, compute, memory, comm, overhead)
 

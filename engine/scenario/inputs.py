@@ -12,7 +12,8 @@ the given fields win, and a few fields that depend on another are reset with it,
 mean what they would have meant without the base:
 
 - a new ``gpu`` brings its catalog price, unless a price is given too;
-- ``gpus`` without ``tp`` means TP = GPUs;
+- ``gpus`` without ``tp`` means TP = GPUs (and, without ``pp``, one stage and no expert
+  parallelism);
 - another ``mode`` brings that mode's factors and FLOP count (the base's are for the other mode);
 - a ``profile`` replaces the base's factors (the options' own factors apply on top);
 - another ``engine`` brings its settings and factors (the base's were another engine's): the
@@ -41,7 +42,9 @@ class ScenarioInput:
     model: str | ModelSpec | None = None  # a catalog id, or a definition (a preset's own)
     gpu: str | GPUSpec | None = None
     gpus: int | None = None
-    tp: int | None = None  # None: all GPUs in one tensor-parallel group
+    tp: int | None = None  # None: all GPUs (of a pipeline stage) in one tensor-parallel group
+    pp: int | None = None  # pipeline stages; None: 1
+    ep: int | None = None  # expert-parallel groups in a TP group; None: 1 (experts sliced)
     load: str | None = None  # the workload kind (engine.scenario.workload.WORKLOADS)
     input_tokens: int | None = None
     output_tokens: int | None = None
@@ -72,6 +75,8 @@ class ScenarioInput:
             gpu=s.gpu,
             gpus=s.gpus,
             tp=s.tp,
+            pp=s.pp,
+            ep=s.ep,
             load=s.workload.KIND,
             mode=s.mode,
             engine=s.engine_name,
@@ -106,6 +111,8 @@ class ScenarioInput:
             base = replace(base, price_per_gpu_hour=None)
         if top.gpus is not None and top.tp is None:
             base = replace(base, tp=None)
+            if top.pp is None:
+                base = replace(base, pp=None, ep=None)
         if top.mode is not None and top.mode != (self.mode or "realistic"):
             base = replace(base, flop_count=None, profile=None, profile_name=None, factors={})
         if top.profile is not None:

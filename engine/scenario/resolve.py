@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from engine.errors import InputError
-from engine.physics.arch import FLOP_COUNTS, check_tp
+from engine.physics.arch import FLOP_COUNTS, check_ep, check_tp
 from engine.physics.deployment import IDEAL, MODES, Efficiency, EngineSettings
 from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES, GPUSpec, ModelSpec, canonical_dtype
 from engine.scenario.engines import DEFAULT_ENGINE, EngineProfile
@@ -102,17 +102,35 @@ def resolve(
     model = _entry(inp.model, DEFAULT_MODEL, catalog.model, "model")
     gpu = _entry(inp.gpu, DEFAULT_GPU, catalog.gpu, "gpu")
     gpus = _whole(inp.gpus, DEFAULT_GPUS, "gpus", MAX_GPUS, terms)
-    tp = _whole(inp.tp, gpus, "tp", MAX_GPUS, terms)
-    if gpus % tp:
+    pp = _whole(inp.pp, 1, "pp", MAX_GPUS, terms)
+    if pp > model.num_layers:
+        raise terms.joint(
+            "pp",
+            f"PP {pp} is more pipeline stages than the {model.num_layers} layers of {model.id}",
+        )
+    if gpus % pp:
+        raise terms.joint(
+            "pp",
+            f"{gpus} GPUs cannot be split into {pp} pipeline stages "
+            "(GPUs must be a multiple of PP)",
+        )
+    tp = _whole(inp.tp, gpus // pp, "tp", MAX_GPUS, terms)
+    if gpus % (tp * pp):
+        layout = f"TP {tp} x PP {pp}" if pp > 1 else f"tensor-parallel groups of {tp}"
         raise terms.joint(
             "tp",
-            f"{gpus} GPUs cannot be split into tensor-parallel groups of {tp} "
-            f"(GPUs must be a multiple of TP; the groups beyond the first are replicas)",
+            f"{gpus} GPUs cannot be split into {layout} (GPUs must be a multiple of TP x PP; "
+            f"the groups beyond the first are replicas)",
         )
     try:
         check_tp(model, tp)
     except InputError as exc:
         raise terms.joint("tp", str(exc)) from None
+    ep = _whole(inp.ep, 1, "ep", MAX_GPUS, terms)
+    try:
+        check_ep(model, tp, ep, gpus // pp)
+    except InputError as exc:
+        raise terms.joint("ep", str(exc)) from None
     mode = inp.mode or "realistic"
     _one_of(mode, MODES, "mode", terms)
     kind = workload_kind(inp.load, terms("load"))
@@ -154,6 +172,8 @@ def resolve(
         gpu=gpu,
         gpus=gpus,
         tp=tp,
+        pp=pp,
+        ep=ep,
         mode=mode,  # type: ignore[arg-type]
         efficiency=efficiency,
         flop_count=flop_count,  # type: ignore[arg-type]

@@ -102,7 +102,12 @@ _TOP_FIELDS: dict[str, tuple[type, bool]] = {
     "engine": (dict, False),
 }
 _V1_TOP_FIELDS = {("serving" if k == "engine" else k): v for k, v in _TOP_FIELDS.items()}
-_HARDWARE_FIELDS: dict[str, tuple[type, bool]] = {"gpus": (int, True), "tp": (int, False)}
+_HARDWARE_FIELDS: dict[str, tuple[type, bool]] = {
+    "gpus": (int, True),
+    "tp": (int, False),
+    "pp": (int, False),
+    "ep": (int, False),
+}
 _WORKLOAD_COMMON: dict[str, tuple[type, bool]] = {
     "kind": (str, False),
     "input_tokens": (int, True),
@@ -136,6 +141,8 @@ _ENGINE_FIELDS: dict[str, tuple[type, bool]] = {
 _SECTION = {
     "gpus": "hardware",
     "tp": "hardware",
+    "pp": "hardware",
+    "ep": "hardware",
     "load": "workload",
     "input_tokens": "workload",
     "output_tokens": "workload",
@@ -286,6 +293,8 @@ def read_preset(data: Mapping[str, Any], where: str, catalog: Catalog) -> Preset
         gpu=gpu,
         gpus=hw["gpus"],
         tp=hw.get("tp"),
+        pp=hw.get("pp"),
+        ep=hw.get("ep"),
         load=kind,
         input_tokens=wl["input_tokens"],
         output_tokens=wl["output_tokens"],
@@ -323,6 +332,10 @@ def preset_dict(
     out["model"] = {"id": s.model.id} if is_builtin(s.model) else model_to_dict(s.model)
     out["gpu"] = {"id": s.gpu.id} if is_builtin(s.gpu) else gpu_to_dict(s.gpu)
     out["hardware"] = {"gpus": int(s.gpus), "tp": int(s.tp)}
+    if s.pp > 1:
+        out["hardware"]["pp"] = int(s.pp)
+    if s.ep > 1:
+        out["hardware"]["ep"] = int(s.ep)
     out["workload"] = {"kind": s.workload.KIND, **s.workload.as_dict()}
     out["options"] = {
         "mode": s.mode,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from engine.physics.deployment import Deployment
+
 
 def human_bytes(n: float) -> str:
     for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
@@ -16,3 +18,9 @@ def human_seconds(t: float) -> str:
     if t >= 1:
         return f"{t:.2f} s"
     return f"{t * 1e3:.1f} ms"
+
+
+def layout_words(d: Deployment) -> str:
+    """A deployment's parallel layout in words: 'TP 4', 'TP 2 x PP 3', 'TP 1, EP 8'."""
+    words = f"TP {d.tp}" + (f" x PP {d.pp}" if d.pp > 1 else "")
+    return words + (f", EP {d.ep}" if d.ep > 1 else "")

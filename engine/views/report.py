@@ -18,7 +18,7 @@ from engine.physics.arch import kv_bytes_per_token, param_counts, parameter_coun
 from engine.physics.load import LoadRun
 from engine.physics.memory import memory_plan, min_gpus
 from engine.scenario.scenario import Scenario
-from engine.views.format import human_bytes, human_seconds
+from engine.views.format import human_bytes, human_seconds, layout_words
 
 #: (JSON key, attribute of the run, type) of every point, by load kind, in order.
 POINTS: dict[str, tuple[tuple[str, str, type], ...]] = {
@@ -127,6 +127,8 @@ def scenario_dict(s: Scenario) -> dict[str, Any]:
         "gpu": s.gpu.id,
         "gpus": s.gpus,
         "tp": s.tp,
+        "pp": s.pp,
+        "ep": s.ep,
         "replicas": s.replicas,
         "load": s.workload.KIND,
         **s.workload.as_dict(),
@@ -231,10 +233,12 @@ def estimate_table(s: Scenario, r: LoadRun) -> str:
             f"{'on' if e.chunked_prefill else 'off'}"
         )
     lines = [
-        f"{m.name} on {s.gpus} x {s.gpu.name} (TP {s.tp}"
+        f"{m.name} on {s.gpus} x {s.gpu.name} ({layout_words(s)}"
         + (f", {s.replicas} replicas" if s.replicas > 1 else "")
         + f"), {s.input_tokens:,} in / {s.output_tokens:,} out, {s.mode} mode",
-        f"params {parameter_count(m) / 1e9:.2f} B, weights "
+        f"params {parameter_count(m) / 1e9:.2f} B"
+        + (f" ({param_counts(m).active / 1e9:.2f} B active)" if m.is_moe else "")
+        + ", weights "
         f"{human_bytes(weight_bytes(m, s.weight_dtype))} ({s.weight_dtype}), KV "
         f"{kv_bytes_per_token(m, s.kv_dtype) / 1e3:.1f} kB/token; per GPU: weights "
         f"{human_bytes(plan.weights_bytes)}, KV budget {human_bytes(plan.kv_budget_bytes)}, "

@@ -412,7 +412,8 @@ def test_missing_kv_heads_default_to_attention_heads(home: Path, tmp_path: Path)
         ((), {"tie_word_embeddings": "no"}, "'tie_word_embeddings' (must be true or false"),
         ((), {"torch_dtype": "float8_e4m3fn"}, "'torch_dtype' (is 'float8_e4m3fn'"),
         (("model_type",), {}, "cannot read field 'model_type' (missing"),
-        ((), {"model_type": "mixtral"}, "'model_type' is 'mixtral'"),
+        ((), {"model_type": "phi3"}, "'model_type' is 'phi3', not a family tokentui reads"),
+        ((), {"model_type": "mixtral"}, "'num_local_experts' (missing)"),
         ((), {"num_key_value_heads": 7}, "must be a multiple of num_key_value_heads"),
     ],
 )

@@ -177,7 +177,7 @@ BAD = [
     (
         {"model": "gpt-9"},
         "model",
-        "unknown model 'gpt-9' (accepted: gemma-2-27b",
+        "unknown model 'gpt-9' (accepted: deepseek-v3, gemma-2-27b",
         "unknown model 'gpt-9'",
         "unknown model 'gpt-9'",
     ),
