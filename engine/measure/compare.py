@@ -155,7 +155,7 @@ def compare_table(
             if isinstance(how, str):
                 lines.append(Line(p, metric, value, reason=how))
                 continue
-            target = Target(p, metric, value, meas.kind)
+            target = Target(how.point or p, metric, value, meas.kind)
             try:
                 predicted = float(predict_targets(how.scenario, [target])[0])
             except InputError as exc:

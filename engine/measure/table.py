@@ -8,20 +8,24 @@ How a row's words become a scenario:
   -> ``h100-sxm``); not in the catalog: the reason;
 - precision: ``fp8`` weights with an fp8 KV cache (TensorRT-LLM quantises both), ``bf16``/``f16``
   with a bf16 cache; GGUF quantisations (``q4_0``) have no engine precision yet: the reason;
-- layout: ``tp`` (``num_gpus`` when not stated, said so); ``pp`` above 1 is not modelled: the
-  reason;
+- layout: ``pp`` stages (llama.cpp's layer split) and ``tp`` (``num_gpus`` / ``pp`` when not
+  stated, said so);
 - engine: the ``engine`` column's profile (``TensorRT-LLM ...`` -> ``trtllm``, ``vLLM`` -> ``vllm``,
   ``SGLang`` -> ``sglang``, ``llama.cpp`` -> ``llamacpp``), unless ``--engine`` is given. An engine
   built by ``trtllm-bench`` takes the sizes trtllm-bench chose for the row's lengths
   (:func:`trtllm_bench_settings`);
-- lengths not stated: the reason.
+- lengths not stated: for a single-stream decode, a short prompt of 16 tokens and the ``-n`` the
+  notes give (else 512) are assumed and said (they only set the context the decode attends to);
+  for anything else, the reason;
+- a row the notes mark as run on the CPU: the reason. llama.cpp on an Apple GPU is the
+  ``llamacpp-metal`` profile.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.errors import InputError
 from engine.measure.calibration import FitCase
@@ -51,6 +55,7 @@ class Expressed:
 
     scenario: Scenario
     assumed: tuple[str, ...] = ()  # what the row does not say and was assumed
+    point: Point | None = None  # the point as predicted (assumed lengths filled in)
 
 
 def engine_of(row: TableRow) -> str | None:
@@ -131,22 +136,33 @@ def express(
     gpu_id = overrides.gpu or match_gpu_name(row.gpu, catalog.gpus)
     if gpu_id is None:
         return f"GPU {row.gpu!r} not in the catalog"
-    if row.pp and row.pp > 1:
-        return f"pipeline parallelism (pp {row.pp}) is not modelled yet"
+    if re.search(r"\bon CPU\b|\bCPU run\b", row.notes, re.IGNORECASE):
+        return "run on the CPU, not the GPU (CPU inference is not modelled)"
     precision = _precision(row)
     if isinstance(precision, str):
         return precision
     weights, kv = precision
     if not row.lengths_stated:
-        return "input and output lengths not stated"
+        if row.metric != "decode_throughput_single_stream":
+            return "input and output lengths not stated"
+        given = re.search(r"-n (\d+)", row.notes)
+        out = int(given.group(1)) if given else 512
+        p = replace(p, input_tokens=16.0, output_tokens=float(out))
+        assumed.append(
+            f"16 tokens in (a short prompt), {out:,} out "
+            f"({'the -n of the notes' if given else 'not stated'}): lengths not stated"
+        )
     engine = overrides.engine or engine_of(row)
     if engine is None:
         return f"engine {row.engine!r} has no profile (accepted: {', '.join(catalog.engines)})"
+    model, gpu = catalog.model(model_id), catalog.gpu(gpu_id)
+    if engine == "llamacpp" and gpu.vendor == "apple" and not overrides.engine:
+        engine = "llamacpp-metal"
     gpus = row.num_gpus or row.tp or 1
-    tp = row.tp or gpus
+    pp = row.pp or 1
+    tp = row.tp or gpus // pp
     if not row.tp:
         assumed.append(f"tp {tp} (not stated: all {gpus} GPUs)")
-    model, gpu = catalog.model(model_id), catalog.gpu(gpu_id)
     settings: dict[str, object] = {}
     if "trtllm-bench" in row.engine.lower() and p.offline:
         settings = dict(
@@ -165,6 +181,7 @@ def express(
         gpu=gpu,
         gpus=gpus,
         tp=tp,
+        pp=pp,
         input_tokens=max(1, round(p.input_tokens)),
         output_tokens=max(1, round(p.output_tokens)),
         mode=base.mode,
@@ -179,7 +196,7 @@ def express(
         check_fits(s, s.context_tokens)
     except InputError as exc:
         return str(exc)
-    return Expressed(s, tuple(assumed))
+    return Expressed(s, tuple(assumed), p)
 
 
 def table_fit_cases(
@@ -194,6 +211,7 @@ def table_fit_cases(
         if isinstance(how, str):
             reasons[how] = reasons.get(how, 0) + 1
             continue
+        p = how.point or p
         row = p.row
         assert row is not None
         key = "|".join(

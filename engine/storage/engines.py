@@ -19,8 +19,11 @@ The format::
     step_overhead_ms = 0.9              # default profile's
 
     [fit]                               # optional: written by scripts/fit_engines.py
-    data = "..."
+    data = "..."                        # (and scripts/fit_llamacpp.py)
     fitted = ["compute_efficiency", "step_overhead_ms"]
+    held = ["seq_overhead_us"]          # set here, not fitted
+    objective = "..."
+    [fit.median_error_pct]              # and held_out_median_error_pct: name -> % error
 
 Every field is checked; a bad file is an :class:`InputError` naming the file and the field, kept
 in the catalog's ``errors`` so that it never hides the others.
@@ -58,6 +61,9 @@ _FIT_FIELDS: dict[str, tuple[type, bool]] = {
     "data": (str, True),
     "fitted": (list, True),
     "median_error_pct": (dict, False),
+    "held": (list, False),  # factors set by the profile but not fitted
+    "objective": (str, False),  # what the fit minimised
+    "held_out_median_error_pct": (dict, False),  # rows the fit never saw
 }
 
 

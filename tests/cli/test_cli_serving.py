@@ -159,7 +159,10 @@ REFUSED = [
     (["--concurrency", "0"], "--concurrency must be from 1"),
     (["--concurrency", "two"], "invalid concurrencies 'two'"),
     (["--num-requests", "0", "--offline"], "--num-requests must be from 1"),
-    (["--engine", "vllm-v9"], "--engine: unknown engine 'vllm-v9' (accepted: llamacpp, sglang"),
+    (
+        ["--engine", "vllm-v9"],
+        "--engine: unknown engine 'vllm-v9' (accepted: llamacpp, llamacpp-metal, sglang",
+    ),
     (["--engine", "../../etc/passwd"], "unknown engine"),
     (["--engine", ""], "unknown engine ''"),
     (["--batch", "8", "--simulate"], "--simulate runs a point of a serving load"),

@@ -13,7 +13,7 @@ from engine.scenario.engines import DEFAULT_ENGINE
 from engine.scenario.factors import SETTING_BY_FIELD
 from engine.storage.catalog import builtin_catalog, default_catalog
 
-BUILTIN = ("vllm-v0", "vllm", "sglang", "trtllm", "llamacpp")
+BUILTIN = ("vllm-v0", "vllm", "sglang", "trtllm", "llamacpp", "llamacpp-metal")
 
 
 def test_the_builtin_engines_load_and_say_where_each_setting_is_from() -> None:
