@@ -32,6 +32,8 @@ _LABELS = {
     "gpu": "GPU",
     "gpus": "GPUs",
     "tp": "TP",
+    "pp": "PP",
+    "ep": "EP",
     "input_tokens": "input tokens",
     "output_tokens": "output tokens",
     "load": "load",
@@ -52,7 +54,7 @@ _LABELS = {
 #: How the app names its inputs in messages: by the field's label.
 APP_TERMS = Terms(lambda key: _LABELS.get(key) or CLI_TERMS(key))
 #: Fields whose empty text means "the default" (shown as a placeholder).
-AUTO_FIELDS = ("tp", "price_per_gpu_hour")
+AUTO_FIELDS = ("tp", "pp", "ep", "price_per_gpu_hour")
 
 
 @dataclass(frozen=True)

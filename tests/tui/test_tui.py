@@ -93,6 +93,27 @@ async def test_gpu_count_tokens_and_mode() -> None:
         assert screen.dashboard.scenario.mode == "realistic"
 
 
+async def test_pipeline_and_expert_fields() -> None:
+    app = make_app("--model", "llama-2-7b", "--gpu", "rtx-3090", "--gpus", "6", "--tp", "1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main
+        one_gpu_replicas = float(screen.dashboard.run.tpot_s[0])
+        await set_field(pilot, app, "pp", "6")
+        s = screen.dashboard.scenario
+        assert (s.tp, s.pp, s.replicas) == (1, 6, 1)
+        assert "TP 1 x PP 6" in str(screen.query_one("#gpu-facts").render())
+        # batch 1 through six stages in a row: slower than one GPU (the hops)
+        assert float(screen.dashboard.run.tpot_s[0]) > one_gpu_replicas
+        await set_field(pilot, app, "ep", "2")  # a dense model has no experts to spread
+        assert screen.dashboard.scenario.ep == 1
+    app = make_app("--model", "mixtral-8x7b", "--gpu", "h100-sxm", "--gpus", "2", "--tp", "1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await set_field(pilot, app, "ep", "2")
+        s = app.main.dashboard.scenario
+        assert (s.model.id, s.tp, s.pp, s.ep) == ("mixtral-8x7b", 1, 1, 2)
+        assert "EP 2" in str(app.main.query_one("#gpu-facts").render())
+
+
 async def test_invalid_input_is_refused_at_the_field() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
