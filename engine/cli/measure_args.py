@@ -63,7 +63,20 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "--tp",
         type=number("--tp", integer=True),
         default=None,
-        help="tensor-parallel degree (default: GPUs)",
+        help="tensor-parallel degree (default: GPUs / PP)",
+    )
+    p.add_argument(
+        "--pp",
+        type=number("--pp", integer=True),
+        default=None,
+        help="pipeline stages the files' runs used (llama.cpp's layer split over N GPUs: N; "
+        "default 1)",
+    )
+    p.add_argument(
+        "--ep",
+        type=number("--ep", integer=True),
+        default=None,
+        help="expert-parallel degree the files' runs used (default 1)",
     )
     p.add_argument(
         "--gpus-for",
@@ -126,6 +139,8 @@ def overrides(meas: Measurement, args: argparse.Namespace, catalog: Catalog) -> 
         gpu=args.gpu,
         gpus=per_model.get(model_id, args.gpus) if model_id else args.gpus,
         tp=args.tp,
+        pp=args.pp,
+        ep=args.ep,
         weight_dtype=args.weight_dtype,
         kv_dtype=args.kv_dtype,
         engine=args.engine,

@@ -30,6 +30,8 @@ OLLAMA_DEFAULT_QUANT = ("q4_k_m", "Q4_K_M")
 _FILE_WORDS = {
     "gpus": "the number of GPUs",
     "tp": "the tensor-parallel degree",
+    "pp": "the pipeline stages",
+    "ep": "the expert-parallel degree",
     "input_tokens": "a point's input tokens",
     "output_tokens": "a point's output tokens",
 }
@@ -55,6 +57,8 @@ class FileOverrides:
     gpu: str | None = None
     gpus: int | None = None
     tp: int | None = None
+    pp: int | None = None
+    ep: int | None = None
     weight_dtype: str | None = None
     kv_dtype: str | None = None
     engine: str | None = None
@@ -162,16 +166,22 @@ def resolve_scenario(
     else:
         gpu, sources["gpu"] = base.gpu, base_label
 
+    pp = overrides.pp or 1
+    ep = overrides.ep or 1
     if overrides.gpus is not None:
         gpus, sources["gpus"] = overrides.gpus, "flag"
-        tp = gpus if overrides.tp is None else overrides.tp
+        tp = gpus // pp if overrides.tp is None else overrides.tp
     elif meas.gpus:
         gpus, sources["gpus"] = meas.gpus, "file"
-        tp = overrides.tp if overrides.tp is not None else (meas.tp or gpus)
+        tp = overrides.tp if overrides.tp is not None else (meas.tp or gpus // pp)
     else:
         gpus, sources["gpus"] = base.gpus, base_label
         tp = base.tp if overrides.tp is None else overrides.tp
+        pp = base.pp if overrides.pp is None else pp
+        ep = base.ep if overrides.ep is None else ep
     sources["tp"] = "flag" if overrides.tp is not None else sources["gpus"]
+    sources["pp"] = "flag" if overrides.pp is not None else sources["gpus"]
+    sources["ep"] = "flag" if overrides.ep is not None else sources["gpus"]
 
     weight_dtype, sources["weight_dtype"], remark = _weight_dtype(meas, overrides)
     if remark:
@@ -209,6 +219,8 @@ def resolve_scenario(
         gpu=gpu,
         gpus=gpus,
         tp=tp,
+        pp=pp,
+        ep=ep,
         input_tokens=max(1, round(shortest.context_tokens + shortest.input_tokens)),
         output_tokens=max(1, round(shortest.output_tokens)),
         mode=base.mode,

@@ -65,6 +65,8 @@ def test_compare_errors_come_from_the_files_numbers(
         "gpu": "default",
         "gpus": "flag",
         "tp": "flag",
+        "pp": "flag",  # the layout goes with the GPU count: one stage, no expert parallelism
+        "ep": "flag",
         "weight_dtype": "default",
         "kv_dtype": "default",
         "engine": "default",  # a seed file does not say: vllm-v0, the default

@@ -76,3 +76,19 @@ def test_batch_one_decode_gets_slower_as_gpus_are_added(compared: dict[str, Any]
     measured = [by_gpus[n]["measured"] for n in (1, 2, 3, 6)]
     assert predicted == sorted(predicted, reverse=True)
     assert measured == sorted(measured, reverse=True)
+
+
+def test_a_measured_file_takes_a_pipeline_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    from support import DATA
+
+    path = str(DATA / "llama-bench.json")  # one RTX 4090, as the file records
+    assert main(["compare", path, "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)["files"][0]
+    assert main(["compare", path, "--gpus", "2", "--pp", "2", "--json"]) == 0
+    two = json.loads(capsys.readouterr().out)["files"][0]
+    assert (two["scenario"]["gpus"], two["scenario"]["tp"], two["scenario"]["pp"]) == (2, 1, 2)
+    assert two["sources"]["pp"] == "flag"
+    # the file's batch-1 decode predicted on two stages: slower than on one GPU
+    decode = [p for p in one["points"] if p["quantity"] == "decode_tokens_per_s"]
+    decode2 = [p for p in two["points"] if p["quantity"] == "decode_tokens_per_s"]
+    assert all(b["predicted"] < a["predicted"] for a, b in zip(decode, decode2, strict=True))
