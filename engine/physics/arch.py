@@ -18,6 +18,7 @@ Functions take plain ints or numpy arrays for token counts and broadcast.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -385,6 +386,29 @@ def experts_touched(model: ModelSpec, tokens: ArrayLike) -> ArrayLike:
     return out if np.ndim(out) else float(out)
 
 
+def busiest_gpu_experts(model: ModelSpec, tokens: ArrayLike, ep: int) -> ArrayLike:
+    """Expected routed experts the busiest of ``ep`` GPUs runs in one MoE layer of a step over
+    ``tokens`` tokens, each GPU holding E/ep of them whole: the step waits for the GPU that reads
+    the most. Each expert is touched with probability p = 1 - (1 - k/E)^B (as in
+    :func:`experts_touched`), independently: a GPU's count is Binomial(E/ep, p), and the expected
+    largest of ep of them is sum over x >= 1 of 1 - F(x - 1)^ep. k/ep (a mean share) at B = 1 when
+    the k experts land on different GPUs, E/ep once every expert is touched."""
+    n = model.num_experts // ep
+    b = np.asarray(tokens, dtype=np.float64)
+    p = 1.0 - (1.0 - model.experts_per_token / model.num_experts) ** b
+    x = np.arange(n + 1, dtype=np.float64).reshape((-1,) + (1,) * b.ndim)
+    log_comb = np.array(
+        [math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for k in range(n + 1)]
+    ).reshape(x.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pmf = np.exp(log_comb + x * np.log(p) + (n - x) * np.log1p(-p))
+    pmf = np.nan_to_num(pmf, nan=0.0)
+    pmf = np.where(p >= 1.0, (x == n).astype(np.float64), pmf)
+    cdf = np.clip(np.cumsum(pmf, axis=0), 0.0, 1.0)
+    out = np.sum(1.0 - cdf[:-1] ** ep, axis=0)
+    return out if np.ndim(out) else float(out)
+
+
 def decode_weight_read_bytes(
     model: ModelSpec, tp: int, dtype: str | None, batch: ArrayLike, pp: int = 1, ep: int = 1
 ) -> ArrayLike:
@@ -394,8 +418,8 @@ def decode_weight_read_bytes(
 
     For a mixture of experts only the experts some token in the batch is routed to are read:
     :func:`experts_touched` of them on average with uniform routing. With expert parallelism the
-    step's tokens are those of all ep / tp groups (``batch`` each), and a GPU reads its own 1/ep
-    of the touched experts.
+    step's tokens are those of all ep / tp groups (``batch`` each), and the step waits for the GPU
+    that reads the most of its own experts (:func:`busiest_gpu_experts`).
     """
     dtype = dtype or model.dtype
     c = param_counts(model)
@@ -405,10 +429,14 @@ def decode_weight_read_bytes(
     read /= pp  # the mean stage's (the LM head is the last stage's: a pp-th of it on average)
     if not model.is_moe:
         return np.full(np.shape(batch), read) if np.ndim(batch) else read
-    tokens = np.asarray(batch, dtype=np.float64) * (ep // tp if ep > 1 else 1)
-    touched = np.asarray(experts_touched(model, tokens))
     per_weight = linear_bytes(model, dtype) / c.linear
-    share = 1.0 / ep if ep > 1 else 1.0 / tp
-    unread = c.routed * (1.0 - touched / model.num_experts) * per_weight * share / pp
+    if ep > 1:  # the busiest GPU's experts, for the tokens of all ep / tp groups
+        tokens = np.asarray(batch, dtype=np.float64) * (ep // tp)
+        busiest = np.asarray(busiest_gpu_experts(model, tokens, ep))
+        touched_share = busiest / (model.num_experts // ep)
+        unread = c.routed / ep * (1.0 - touched_share) * per_weight / pp
+    else:
+        touched = np.asarray(experts_touched(model, batch))
+        unread = c.routed * (1.0 - touched / model.num_experts) * per_weight / tp / pp
     out = read - unread
     return out if np.ndim(out) else float(out)

@@ -126,3 +126,42 @@ def test_expert_parallel_swaps_the_moe_all_reduce_for_all_to_alls() -> None:
     # EP 8, TP 1: no all-reduce; each MoE layer sends the tokens' 8 copies out and back
     a2a = 7 / 8 * tokens * 8 * 2048 * 2 / link.bandwidth + 7 * link.latency
     assert float(StepCost(ep8).comm_per_step(np.array(tokens))) == pytest.approx(96 * a2a)
+
+
+def _brute_force_busiest(e: int, k: int, ep: int, tokens: int, trials: int, seed: int) -> float:
+    """Route ``tokens`` tokens to k distinct experts of e at random; experts e/ep to a GPU, in
+    order; the most distinct experts any GPU runs, averaged."""
+    rng = np.random.default_rng(seed)
+    most = []
+    for _ in range(trials):
+        picks = np.argsort(rng.random((tokens, e)), axis=1)[:, :k]
+        touched = np.zeros(e, dtype=bool)
+        touched[picks.ravel()] = True
+        most.append(touched.reshape(ep, e // ep).sum(axis=1).max())
+    return float(np.mean(most))
+
+
+@pytest.mark.parametrize("tokens", [1, 4, 16, 64, 256])
+def test_the_busiest_expert_parallel_gpu_matches_random_routing(
+    catalog: Catalog, tokens: int
+) -> None:
+    model = catalog.model("deepseek-v3")  # 256 experts, 8 a token, over 8 GPUs
+    brute = _brute_force_busiest(256, 8, 8, tokens, trials=400, seed=tokens)
+    assert arch.busiest_gpu_experts(model, tokens, 8) == pytest.approx(brute, rel=0.06)
+
+
+def test_expert_parallel_reads_more_than_tensor_parallel_at_small_batch(
+    catalog: Catalog,
+) -> None:
+    # the same 8 GPUs: at batch 1 the busiest EP GPU reads more than its mean share
+    m = catalog.model("qwen3-235b-a22b")
+    ep = arch.decode_weight_read_bytes(m, 1, "bf16", 1, ep=8)
+    tp = arch.decode_weight_read_bytes(m, 8, "bf16", 1)
+    c = arch.param_counts(m)
+    routed_ep = ep - (
+        arch.weights_per_gpu_bytes(m, 1, "bf16", ep=8) - c.embedding * 2 - c.routed * 2 / 8
+    )
+    routed_tp = tp - (
+        arch.weights_per_gpu_bytes(m, 8, "bf16") - c.embedding * 2 / 8 - c.routed * 2 / 8
+    )
+    assert routed_ep > 1.5 * routed_tp  # the k = 8 experts do not land one per GPU
