@@ -63,9 +63,11 @@ def test_list_shows_builtins_then_users_and_warns_about_bad_files(home: Path) ->
     (folder / "broken.toml").write_text("schema = 1\n[hardware]\ngpus = 'many'\n")
     out = cli(home, "presets", "list")
     assert out.returncode == 0
-    rows = [line.split()[:2] for line in out.stdout.splitlines()[1:] if line.strip()][:6]
+    rows = [line.split()[:2] for line in out.stdout.splitlines()[1:] if line.strip()][:8]
     assert rows == [
         ["article-70b-4xh100", "built-in"],
+        ["deepseek-v3-8xh200", "built-in"],
+        ["llama-2-7b-3x3090-llamacpp", "built-in"],
         ["llama-8b-1xh100", "built-in"],
         ["long-context-16k", "built-in"],
         ["m3-ultra", "built-in"],

@@ -67,6 +67,8 @@ BUILTINS = {
     "long-context-16k",
     "rtx-4060-local",
     "m3-ultra",
+    "deepseek-v3-8xh200",
+    "llama-2-7b-3x3090-llamacpp",
 }
 
 
