@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.base import warn
-from engine.physics.arch import kv_bytes_per_token, parameter_count
+from engine.physics.arch import kv_bytes_per_token, param_counts, parameter_count
 from engine.storage.catalog import default_catalog
 from engine.storage.hfconfig import FAMILIES, import_hf_config
 from engine.views.catalog_report import (
@@ -54,7 +54,13 @@ def cmd_models_import(args: argparse.Namespace) -> int:
     print(
         f"imported {model.name} as model {model.id!r}: "
         f"{parameter_count(model) / 1e9:.2f} B params, "
-        f"{model.num_layers} layers, KV {kv_bytes_per_token(model) / 1e3:.1f} kB/token; {path}"
+        + (
+            f"{param_counts(model).active / 1e9:.2f} B active ({model.experts_per_token} of "
+            f"{model.num_experts} experts), "
+            if model.is_moe
+            else ""
+        )
+        + f"{model.num_layers} layers, KV {kv_bytes_per_token(model) / 1e3:.1f} kB/token; {path}"
     )
     return 0
 

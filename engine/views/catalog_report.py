@@ -114,8 +114,9 @@ def engine_rows(cat: Catalog) -> list[dict[str, Any]]:
 
 
 def engine_table(rows: list[dict[str, Any]]) -> str:
+    w = max([9, *(len(r["name"]) for r in rows)])
     lines = [
-        f"{'engine':<9} {'seqs':>5} {'tok/step':>8} {'chunked':>7} {'kv kept':>7} "
+        f"{'engine':<{w}} {'seqs':>5} {'tok/step':>8} {'chunked':>7} {'kv kept':>7} "
         f"{'graphs':>8} {'memory':>10}  factors"
     ]
     for r in rows:
@@ -124,11 +125,11 @@ def engine_table(rows: list[dict[str, Any]]) -> str:
         memory = f"{st['memory_utilization']:.3g}" + (" free" if st["kv_of_free"] else "")
         factors = "fitted: " + r["fitted_on"] if r["fitted"] else "the default profile's"
         lines.append(
-            f"{r['name']:<9} {st['max_num_seqs']:>5} {st['max_batched_tokens']:>8} "
+            f"{r['name']:<{w}} {st['max_num_seqs']:>5} {st['max_batched_tokens']:>8} "
             f"{'on' if st['chunked_prefill'] else 'off':>7} {max(st['kv_reserve'], 0.5):>7.2f} "
             f"{graphs if graphs < 10**6 else 'all':>8} {memory:>10}  {factors}"
         )
-        lines.append(f"{'':<9} {r['title']}")
+        lines.append(f"{'':<{w}} {r['title']}")
     lines.append("")
     lines.append(
         "seqs: max running sequences; tok/step: token budget of a step; chunked: prompts share "
