@@ -173,6 +173,7 @@ def resolve_scenario(
         tp = gpus // pp if overrides.tp is None else overrides.tp
     elif meas.gpus:
         gpus, sources["gpus"] = meas.gpus, "file"
+        pp = overrides.pp or meas.pp or 1
         tp = overrides.tp if overrides.tp is not None else (meas.tp or gpus // pp)
     else:
         gpus, sources["gpus"] = base.gpus, base_label
@@ -200,6 +201,8 @@ def resolve_scenario(
         engine, sources["engine"] = meas.engine, "file"
     else:
         engine, sources["engine"] = base.engine_name, base_label
+    if engine == "llamacpp" and gpu.vendor == "apple" and sources["engine"] != "flag":
+        engine = "llamacpp-metal"  # llama.cpp on an Apple GPU: its Metal profile
     own = engine != base.engine_name  # another engine: its settings and factors
     settings = {**({} if own else asdict(base.engine)), **overrides.settings}
     keep = base.mode == "realistic" and (not own or overrides.factors_given)

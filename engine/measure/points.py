@@ -126,6 +126,7 @@ class Measurement:
     notes: dict[str, Any] = field(default_factory=dict)  # metadata the file carries
     kind: Kind = "static-batch"
     tp: int | None = None
+    pp: int | None = None  # pipeline stages (llama.cpp's layer split over several GPUs)
     weight_dtype: str | None = None  # an engine precision, when the file says (a quantised tag)
     kv_dtype: str | None = None
     engine: str | None = None  # the engine profile the file's server is (None: the caller's)

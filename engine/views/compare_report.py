@@ -226,6 +226,7 @@ def compare_dict(summary: Comparison, mode: str, profile: str | None, worst: int
                 "ep": s.ep,
                 "weight_dtype": s.weight_dtype,
                 "kv_dtype": s.kv_dtype,
+                "engine": s.engine_name,
                 "mode": s.mode,
             }
             entry["sources"] = dict(f.resolved.sources)

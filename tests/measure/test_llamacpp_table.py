@@ -92,3 +92,36 @@ def test_a_measured_file_takes_a_pipeline_layout(capsys: pytest.CaptureFixture[s
     decode = [p for p in one["points"] if p["quantity"] == "decode_tokens_per_s"]
     decode2 = [p for p in two["points"] if p["quantity"] == "decode_tokens_per_s"]
     assert all(b["predicted"] < a["predicted"] for a, b in zip(decode, decode2, strict=True))
+
+
+def test_llama_cpp_on_an_apple_gpu_is_the_metal_profile(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from support import DATA
+
+    runs = json.loads((DATA / "llama-bench.json").read_text())
+    for run in runs:
+        run["gpu_info"], run["backends"] = "Apple M2 Ultra", "Metal,BLAS"
+    path = tmp_path / "m2.json"
+    path.write_text(json.dumps(runs))
+    assert main(["compare", str(path), "--json"]) == 0
+    f = json.loads(capsys.readouterr().out)["files"][0]
+    assert f["scenario"]["gpu"] == "apple-m2-ultra"
+    assert f["sources"]["engine"] == "file" and f["scenario"]["engine"] == "llamacpp-metal"
+
+
+def test_llama_bench_on_two_gpus_is_their_layer_split(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from support import DATA
+
+    runs = json.loads((DATA / "llama-bench.json").read_text())
+    for run in runs:
+        run["gpu_info"] = "NVIDIA GeForce RTX 4090, NVIDIA GeForce RTX 4090"
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(runs))
+    assert main(["compare", str(path), "--json"]) == 0
+    f = json.loads(capsys.readouterr().out)["files"][0]
+    assert (f["scenario"]["gpus"], f["scenario"]["tp"], f["scenario"]["pp"]) == (2, 1, 2)
+    assert f["scenario"]["engine"] == "llamacpp"
+    assert any("layer split" in r for r in f["remarks"])

@@ -79,16 +79,23 @@ def parse_llama_bench(rows: Sequence[dict[str, Any]], path: str) -> Measurement:
             "llama-bench ran on the CPU (no GPU, or 0 GPU layers): the GPU model does not apply"
         )
     gpus = [g.strip() for g in gpu_info.split(",") if g.strip()]
-    if len(gpus) > 1:
-        remarks.append(
-            f"{len(gpus)} GPUs listed: llama.cpp splits layers across them (one after the "
-            "other), which runs at about one GPU's speed; modelled as one GPU"
-        )
-    kv = {"f16": "fp16", "bf16": "bf16", "f32": "fp32", "q8_0": "fp8"}.get(
-        str(first.get("type_k", "f16")).lower()
-    )
-    if str(first.get("type_k", "f16")).lower() == "q8_0":
-        remarks.append("KV cache q8_0 modelled as 1 byte per element (as fp8)")
+    split = str(first.get("split_mode") or "layer").lower()
+    n, tp, pp = len(gpus), 1, 1
+    if n > 1 and split == "none":
+        n = 1
+    elif n > 1 and split == "row":
+        tp = n  # each matmul's rows over the GPUs: tensor parallel
+        remarks.append(f"{n} GPUs in llama.cpp's row split: modelled as tensor parallelism")
+    elif n > 1:
+        pp = n  # the layers over the GPUs, one after the other: pipeline stages
+        remarks.append(f"{n} GPUs in llama.cpp's layer split: modelled as {n} pipeline stages")
+    kv = {
+        "f16": "fp16",
+        "bf16": "bf16",
+        "f32": "fp32",
+        "q8_0": "q8_0",
+        "q4_0": "q4_0",
+    }.get(str(first.get("type_k", "f16")).lower())
     ubatch = first.get("n_ubatch")
     return Measurement(
         path=path,
@@ -96,8 +103,10 @@ def parse_llama_bench(rows: Sequence[dict[str, Any]], path: str) -> Measurement:
         model_name=model_file.replace("\\", "/").rsplit("/", 1)[-1] or model_type,
         points=tuple(points),
         gpu_name=gpus[0] if gpus else None,
-        gpus=1 if gpus else None,
-        tp=1 if gpus else None,
+        gpus=n if gpus else None,
+        tp=tp if gpus else None,
+        pp=pp if gpus else None,
+        engine="llamacpp",
         kind="static-batch",
         kv_dtype=kv,
         step_tokens=int(ubatch) if isinstance(ubatch, int) and ubatch > 0 else None,

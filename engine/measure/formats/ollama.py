@@ -65,5 +65,6 @@ def parse_ollama(objs: Sequence[Any], path: str) -> Measurement:
         model_name=models.pop(),
         points=tuple(points),
         kind="single-request",
+        engine="llamacpp",  # Ollama runs llama.cpp
         remarks=tuple(remarks),
     )
