@@ -3,6 +3,9 @@ them), the static batch of a scenario, the test data, and fixed factors for the 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -97,3 +100,15 @@ def pinned_app(**inputs: Any) -> Any:
     catalog = default_catalog()
     scenario = resolve(inp, catalog, SNAPSHOT_PROFILE)
     return TokentuiApp(catalog, Draft.start(inp, scenario, SNAPSHOT_PROFILE), SNAPSHOT_PROFILE)
+
+
+def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``tokentui ARGS`` in a subprocess with ``home`` as its TOKENTUI_HOME."""
+    env = {**os.environ, "TOKENTUI_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "tui.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )

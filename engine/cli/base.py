@@ -89,3 +89,16 @@ def switch(what: str) -> Callable[[str], bool]:
 
     parse.__name__ = what
     return parse
+
+
+def layout_arguments(p: argparse.ArgumentParser, pp_help: str, ep_help: str) -> None:
+    """``--tp``, ``--pp`` and ``--ep``: the parallel layout (whole numbers; the resolver checks
+    them against the GPUs and the model)."""
+    p.add_argument(
+        "--tp",
+        type=number("--tp", integer=True),
+        default=None,
+        help="tensor-parallel degree (default: GPUs / PP)",
+    )
+    p.add_argument("--pp", type=number("--pp", integer=True), default=None, help=pp_help)
+    p.add_argument("--ep", type=number("--ep", integer=True), default=None, help=ep_help)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from engine.cli import scenario_args
-from engine.cli.base import number, precision
+from engine.cli.base import layout_arguments, number, precision
 from engine.measure.file_scenario import FileOverrides, resolve_model
 from engine.measure.points import Measurement
 from engine.physics.deployment import EngineSettings
@@ -59,24 +59,11 @@ def add_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help=f"number of GPUs (default: as the file records, else {DEFAULT_GPUS})",
     )
-    p.add_argument(
-        "--tp",
-        type=number("--tp", integer=True),
-        default=None,
-        help="tensor-parallel degree (default: GPUs / PP)",
-    )
-    p.add_argument(
-        "--pp",
-        type=number("--pp", integer=True),
-        default=None,
-        help="pipeline stages the files' runs used (llama.cpp's layer split over N GPUs: N; "
+    layout_arguments(
+        p,
+        pp_help="pipeline stages the files' runs used (llama.cpp's layer split over N GPUs: N; "
         "default 1)",
-    )
-    p.add_argument(
-        "--ep",
-        type=number("--ep", integer=True),
-        default=None,
-        help="expert-parallel degree the files' runs used (default 1)",
+        ep_help="expert-parallel degree the files' runs used (default 1)",
     )
     p.add_argument(
         "--gpus-for",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from engine.cli.base import number, precision, switch
+from engine.cli.base import layout_arguments, number, precision, switch
 from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS
 from engine.physics.deployment import MODES, EngineSettings
@@ -107,24 +107,11 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--gpus", type=gpus, default=None, help=f"number of GPUs (default {DEFAULT_GPUS})"
     )
-    p.add_argument(
-        "--tp",
-        type=number("--tp", integer=True),
-        default=None,
-        help="tensor-parallel degree (default: --gpus / --pp)",
-    )
-    p.add_argument(
-        "--pp",
-        type=number("--pp", integer=True),
-        default=None,
-        help="pipeline-parallel stages: consecutive layers on each TP group (default 1; GPUs = "
-        "TP x PP x replicas)",
-    )
-    p.add_argument(
-        "--ep",
-        type=number("--ep", integer=True),
-        default=None,
-        help="expert parallelism for a mixture of experts: routed experts spread whole over EP "
+    layout_arguments(
+        p,
+        pp_help="pipeline-parallel stages: consecutive layers on each TP group (default 1; GPUs "
+        "= TP x PP x replicas)",
+        ep_help="expert parallelism for a mixture of experts: routed experts spread whole over EP "
         "GPUs (a multiple of TP; its replicas' attention serves their own requests) with an "
         "all-to-all per MoE layer (default 1: every expert sliced over the TP group)",
     )

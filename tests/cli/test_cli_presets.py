@@ -7,14 +7,13 @@ Llama 3.3 70B) or from first principles written out here, never from the code un
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import run_cli
 
 from engine.cli.main import main
 from engine.errors import InputError
@@ -25,14 +24,7 @@ from engine.storage.presets import load_preset
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TOKENTUI_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "tui.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    return run_cli(home, *args)
 
 
 def one_line_error(out: subprocess.CompletedProcess[str], *parts: str) -> str:

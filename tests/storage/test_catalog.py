@@ -16,6 +16,17 @@ from engine.storage.catalog import (
     model_to_dict,
 )
 
+#: Issue 11's mixtures of experts (tests/physics/test_moe_models.py checks their sizes,
+#: tests/storage/test_hfconfig_moe.py their config.json imports).
+ISSUE_11_MOE = (
+    "mixtral-8x7b",
+    "mixtral-8x22b",
+    "qwen3-30b-a3b",
+    "qwen3-235b-a22b",
+    "deepseek-v3",
+    "gpt-oss-20b",
+    "gpt-oss-120b",
+)
 MODEL_IDS = {
     "llama-3.1-8b",
     "llama-3.1-70b",
@@ -36,14 +47,7 @@ MODEL_IDS = {
     "mistral-small-24b",
     "gemma-2-9b",
     "gemma-2-27b",
-    # issue 11's mixtures of experts (tests/physics/test_moe_models.py checks their sizes)
-    "mixtral-8x7b",
-    "mixtral-8x22b",
-    "qwen3-30b-a3b",
-    "qwen3-235b-a22b",
-    "deepseek-v3",
-    "gpt-oss-20b",
-    "gpt-oss-120b",
+    *ISSUE_11_MOE,
 }
 #: The GPUs issue 11 asks for (tests/storage/test_gpu_catalog.py checks their figures).
 ISSUE_11_GPUS = (

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import run_cli
+from test_catalog import ISSUE_11_MOE
 
 from engine.errors import InputError
 from engine.physics.arch import param_counts, parameter_count
@@ -23,15 +23,7 @@ from engine.storage.hfconfig import MOE_FAMILIES, import_hf_config, model_from_h
 
 CONFIGS = Path(__file__).resolve().parent.parent / "data" / "hf_configs"
 #: Catalog id -> its config.json's fixture; each is the built-in model of that id.
-BUILTIN = (
-    "mixtral-8x7b",
-    "mixtral-8x22b",
-    "qwen3-30b-a3b",
-    "qwen3-235b-a22b",
-    "deepseek-v3",
-    "gpt-oss-20b",
-    "gpt-oss-120b",
-)
+BUILTIN = ISSUE_11_MOE
 #: What an import may differ in from the built-in entry.
 NOT_COMPARED = {"id", "name", "source", "aliases"}
 
@@ -175,16 +167,8 @@ def test_a_null_q_lora_rank_is_a_full_rank_query() -> None:
 
 
 def test_cli_imports_a_moe_config_into_the_catalog(home: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "TOKENTUI_HOME": str(home)}
-
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tui.main", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        )
+        return run_cli(home, *args)
 
     out = cli("models", "import", str(CONFIGS / "qwen3-30b-a3b.json"), "--id", "my-qwen3-moe")
     assert out.returncode == 0, out.stderr
