@@ -56,7 +56,8 @@ def on_loads_of(pinned: Scenario, current: Scenario) -> Scenario:
     if pinned.workload.KIND != current.workload.KIND:
         return pinned
     shared = {k: getattr(current.workload, k) for k in current.workload.OWN}
-    return replace(pinned, workload=replace(pinned.workload, **shared))
+    workload: Any = pinned.workload  # a frozen dataclass of the same kind
+    return replace(pinned, workload=replace(workload, **shared))
 
 
 def _values(s: Scenario, r: LoadRun, i: int) -> dict[str, float]:
