@@ -11,7 +11,9 @@ options beside it), ``compare --json`` on the shared measurements, ``presets sho
 exit code and output are saved.
 
 ``diff`` passes when every command that succeeded before succeeds now and every JSON key it
-printed is still there with the same value (floats to 1e-9 relative); new keys are allowed.
+printed is still there with the same value (floats to 1e-9 relative); new keys are allowed. An
+old dump's ``--batch N`` (a maximum before a single number became one batch) is looked up as
+``--batch 1..N``, the same sizes.
 A command refused before must still be refused (exit 2); its message may differ. An exported
 preset is compared by what it reads back as (its text changes with the schema).
 
@@ -106,7 +108,7 @@ def estimate_lines(n: int, seed: int = 8) -> list[list[str]]:
         if rng.random() < 0.5:
             args += [
                 "--batch",
-                rng.choice(["1,8,64", "512", "1,3,7,100", "2048", "1", "32,256,1024"]),
+                rng.choice(["1,8,64", "1..512", "1,3,7,100", "1..2048", "1", "32,256,1024"]),
             ]
         mode = rng.choice(["realistic", "realistic", "ideal"])
         if rng.random() < 0.7:
@@ -248,6 +250,16 @@ def _same(a: Any, b: Any, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: {a!r} -> {b!r}")
 
 
+def _as_now(argv: list[str]) -> list[str]:
+    """An old command line as it is written now: ``--batch 512`` was the powers of two to 512,
+    which is ``--batch 1..512`` now."""
+    out = list(argv)
+    for i, word in enumerate(out[:-1]):
+        if word == "--batch" and out[i + 1].isdigit():
+            out[i + 1] = f"1..{out[i + 1]}"
+    return out
+
+
 def diff(old_path: Path, new_path: Path) -> int:
     old = json.loads(old_path.read_text())
     new = json.loads(new_path.read_text())
@@ -255,8 +267,7 @@ def diff(old_path: Path, new_path: Path) -> int:
     problems: list[str] = []
     checked = 0
     for r in old:
-        key = json.dumps(r["argv"])
-        n = by_argv.get(key)
+        n = by_argv.get(json.dumps(r["argv"])) or by_argv.get(json.dumps(_as_now(r["argv"])))
         if n is None:
             problems.append(f"{' '.join(r['argv'][:6])}: not run by the new dump")
             continue

@@ -1,23 +1,51 @@
-"""What every command shares: the program name, the argument parser that fails on one line, and
-the parsers of numbers that say what they expected."""
+"""What every command shares: the program name, the argument parser that fails on one line (and
+says "did you mean" for a mistyped command, choice or flag), and the parsers of numbers that say
+what they expected."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from engine.physics.specs import canonical_dtype
 
 PROG = "tokentui"
 
 
+def close_match(word: str, accepted: Sequence[str]) -> str | None:
+    """The accepted word ``word`` most likely meant to be (a typo of it), if one is close."""
+    found = difflib.get_close_matches(word, accepted, n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def _did_you_mean(word: str, accepted: Sequence[str]) -> str:
+    guess = close_match(word, accepted)
+    return f"; did you mean {guess!r}?" if guess else ""
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but an error is one line and exit code 2 (no usage dump)."""
+    """argparse, but an error is one line and exit code 2 (no usage dump), and a mistyped
+    choice (a command, ``--mode realistc``) is answered with the one it was most likely meant
+    to be."""
 
     def error(self, message: str) -> NoReturn:
-        fail(f"{message} (see '{self.prog} --help')")
+        fail(f"{_unrepeated(message)} (see '{self.prog} --help')")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is None or value in action.choices:
+            return
+        accepted = [str(c) for c in action.choices]
+        if isinstance(action, argparse._SubParsersAction):
+            self.error(f"unknown command {value!r}{_did_you_mean(str(value), accepted)}")
+        name = "/".join(action.option_strings) or str(action.metavar or action.dest)
+        self.error(
+            f"argument {name}: invalid choice: {value!r}{_did_you_mean(str(value), accepted)} "
+            f"(accepted: {', '.join(accepted)})"
+        )
 
     def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> object:
         """``--flag=--`` reaches an option as an empty list, past its type (argparse drops the
@@ -25,6 +53,61 @@ class ArgumentParser(argparse.ArgumentParser):
         if action.option_strings and action.nargs is None and arg_strings in (["--"], []):
             self.error(f"argument {'/'.join(action.option_strings)}: expected one value")
         return super()._get_values(action, arg_strings)
+
+    def parse_strictly(
+        self, args: Sequence[str] | None, commands: Sequence[str] = ()
+    ) -> argparse.Namespace:
+        """:meth:`parse_args`, but a word left over is refused by the (sub)command it was given
+        to, with the flag or command it was most likely meant to be: ``commands`` are the
+        command names, for a word where none was expected (``tokentui estimte``)."""
+        namespace, extras = self.parse_known_args(args)
+        if extras:
+            _leftover(self, namespace, extras, commands)
+        return namespace
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, ns: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The (sub)parser that read the command line's last words: the command's, the subcommand's."""
+    while True:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(ns, sub.dest, None) if sub is not None and sub.dest else None
+        if sub is None or chosen not in sub.choices:
+            return parser
+        parser = sub.choices[chosen]
+
+
+def _leftover(
+    top: ArgumentParser, ns: argparse.Namespace, extras: list[str], commands: Sequence[str]
+) -> NoReturn:
+    parser = _command_parser(top, ns)
+    word = extras[0]
+    if word.startswith("-") and len(word) > 1:
+        flag = word.split("=", 1)[0]
+        flags = [
+            o
+            for o, a in parser._option_string_actions.items()
+            if a.help != argparse.SUPPRESS and o.startswith("--")
+        ]
+        parser.error(f"unrecognized option {flag!r}{_did_you_mean(flag, flags)}")
+    if parser is top and commands:
+        hint = _did_you_mean(word, commands) or (
+            f" (accepted: {', '.join(commands)}; with no command, {top.prog} opens the app)"
+        )
+        parser.error(f"unknown command {word!r}{hint}")
+    parser.error(
+        f"unexpected argument {word!r}"
+        + (f" (and {len(extras) - 1} more)" if len(extras) > 1 else "")
+    )
+
+
+def _unrepeated(message: str) -> str:
+    """argparse's "argument --batch: --batch must be ..." without the repeated flag."""
+    found = re.match(r"argument ([^:]+): (.*)", message)
+    if found and any(found[2].startswith(f) for f in found[1].split("/")):
+        return found[2]
+    return message
 
 
 def fail(message: str) -> NoReturn:

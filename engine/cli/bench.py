@@ -26,9 +26,11 @@ from engine.bench.results import run_json, save_run
 from engine.bench.runner import BenchRun, Progress, run_bench
 from engine.bench.settings import BenchSettings, api_key_from_env, server_url, whole_numbers
 from engine.cli.base import PROG, number, switch
+from engine.cli.progress import StatusLine
 from engine.errors import InputError
 from engine.storage.catalog import default_catalog
 from engine.views.bench_report import bench_text
+from engine.views.format import count
 
 
 def _ints(flag: str, low: int, high: int) -> Any:
@@ -93,36 +95,33 @@ def hardware_for(args: argparse.Namespace) -> dict[str, Any]:
 
 
 class ProgressLine:
-    """One line on a terminal, rewritten in place; a line a level elsewhere (a log, a pipe)."""
+    """One line on a terminal, rewritten in place (:class:`~engine.cli.progress.StatusLine`); a
+    line a level elsewhere (a log, a pipe)."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.tty = out.isatty()
-        self.last = ""
+        self.status = StatusLine(out, interval_s=0.0)
+        self.tty = self.status.tty
         self.level = -1
 
     def __call__(self, p: Progress) -> None:
         total = f"/{p.total}" if p.total else ""
         eta = "" if p.eta_s is None else f"  ETA {int(p.eta_s // 60)}:{int(p.eta_s % 60):02d}"
-        errors = f"  {p.errors} errors" if p.errors else ""
+        errors = f"  {count(p.errors, 'error')}" if p.errors else ""
+        noun = "request" if p.done == 1 and not total else "requests"
         line = (
-            f"[{p.level + 1}/{p.levels}] {p.label}: {p.done}{total} requests{errors}  "
+            f"[{p.level + 1}/{p.levels}] {p.label}: {p.done}{total} {noun}{errors}  "
             f"{p.tokens_per_s:,.0f} tok/s{eta}"
         )
         if self.tty:
-            if line != self.last:
-                self.out.write("\r\x1b[2K" + line)
-                self.out.flush()
-                self.last = line
+            self.status.show(line)
         elif p.level != self.level:
             self.out.write(line + "\n")
             self.out.flush()
         self.level = p.level
 
     def close(self) -> None:
-        if self.tty and self.last:
-            self.out.write("\r\x1b[2K")
-            self.out.flush()
+        self.status.clear()
 
 
 async def _run(args: argparse.Namespace, settings: BenchSettings, key: str | None) -> BenchRun:
@@ -203,7 +202,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     else:
         print(bench_text(run_json(run)))
         if args.save:
-            print(f"\nsaved {len(run.records)} requests to {args.save}")
+            print(f"\nsaved {count(len(run.records), 'request')} to {args.save}")
             print(
                 f"compare it: {PROG} compare {args.save} --model MODEL"
                 + ("" if run.hardware and run.hardware.get("source") != "none" else " --gpu GPU")

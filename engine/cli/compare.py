@@ -41,7 +41,9 @@ def _why_not(f: FileComparison) -> str:
     if f.skipped:
         return f.skipped
     reasons = dict.fromkeys(line.reason for line in f.lines if line.reason)
-    return f"none of its {len(f.lines)} rows can be expressed ({'; '.join(map(str, reasons))})"
+    if len(f.lines) == 1:
+        return f"its one row cannot be expressed ({'; '.join(map(str, reasons))})"
+    return f"none of its {len(f.lines):,} rows can be expressed ({'; '.join(map(str, reasons))})"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -3,7 +3,8 @@ compare | calibrate | bench``; with no command, the parsed scenario options go t
 (``launch_app``).
 
 Bad input never shows a traceback: one line on stderr that says what is wrong and what is
-accepted, and exit code 2. Each command lives in its own module and registers itself here.
+accepted (for a mistyped command or flag, the one it was most likely meant to be), and exit code
+2. Each command lives in its own module and registers itself here.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def main(
     parser = build_parser(commands=wants_commands)
     if launch_app is not None:
         scenario_args.add_args(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_strictly(words, COMMANDS)
     try:
         if getattr(args, "command", None):
             return int(args.func(args))
@@ -77,3 +78,6 @@ def main(
         fail(str(exc))
     except BrokenPipeError:  # e.g. `tokentui models | head`
         return 0
+    except KeyboardInterrupt:  # Ctrl+C in a long command (calibrate): one line, no traceback
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

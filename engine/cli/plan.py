@@ -22,6 +22,7 @@ from engine.errors import InputError
 from engine.physics.specs import WEIGHT_DTYPES
 from engine.scenario.plan import DEFAULT_PERCENTILE, MAX_LIST, PERCENTILES, Slo, plan
 from engine.scenario.resolve import MAX_GPUS
+from engine.scenario.workload import parse_whole_list
 from engine.storage.catalog import default_catalog
 from engine.storage.presets import load_preset
 from engine.storage.profiles import default_efficiency
@@ -69,26 +70,15 @@ def _bound(flag: str, unit: str) -> Callable[[str], float]:
     return parse
 
 
-def _list(flag: str) -> Callable[[str], tuple[int, ...]]:
+def _list(flag: str, what: str) -> Callable[[str], tuple[int, ...]]:
+    """GPU counts or TP degrees, written as ``--batch`` writes batch sizes (one number, a list,
+    a doubling range 1..8, every number 1-8)."""
+
     def parse(text: str) -> tuple[int, ...]:
-        parts = [p.strip() for p in text.split(",") if p.strip()]
         try:
-            values = [int(p) for p in parts]
-        except ValueError:
-            values = []
-        if not values or len(values) != len(parts):
-            raise argparse.ArgumentTypeError(
-                f"invalid {flag} {text!r}: give whole numbers like 1,2,4,8"
-            )
-        bad = next((v for v in values if not 1 <= v <= MAX_GPUS), None)
-        if bad is not None:
-            raise argparse.ArgumentTypeError(
-                f"invalid {flag} {text!r}: each must be from 1 to {MAX_GPUS:,}, got {bad:,}"
-            )
-        out = tuple(sorted(set(values)))
-        if len(out) > MAX_LIST:
-            raise argparse.ArgumentTypeError(f"invalid {flag}: at most {MAX_LIST} values")
-        return out
+            return parse_whole_list(text, flag, flag.lstrip("-"), MAX_GPUS, what, most=MAX_LIST)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     parse.__name__ = flag
     return parse
@@ -168,20 +158,22 @@ def register(sub: Any) -> None:
     search.add_argument(
         "--gpus",
         dest="plan_gpus",
-        type=_list("--gpus"),
+        type=_list("--gpus", "GPU counts"),
         default=None,
         metavar="N,N,...",
-        help="the GPU counts, e.g. 1,2,4,8 (default: 1, 2, 4 ... up to the GPUs one interconnect "
-        "domain of the GPU reaches, 8 for an NVLink board)",
+        help="the GPU counts: a list 1,2,4,8, one number, a doubling range 1..8 or every count "
+        "1-8 (default: 1, 2, 4 ... up to the GPUs one interconnect domain of the GPU reaches, 8 "
+        "for an NVLink board)",
     )
     search.add_argument(
         "--tp",
         dest="plan_tp",
-        type=_list("--tp"),
+        type=_list("--tp", "TP degrees"),
         default=None,
         metavar="N,N,...",
-        help="the tensor-parallel degrees (default: every degree the model's heads allow that "
-        "divides a GPU count; the GPUs beyond one TP group are data-parallel replicas)",
+        help="the tensor-parallel degrees, written as --gpus (default: every degree the model's "
+        "heads allow that divides a GPU count; the GPUs beyond one TP group are data-parallel "
+        "replicas)",
     )
     search.add_argument(
         "--weight-dtype",

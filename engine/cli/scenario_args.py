@@ -22,7 +22,11 @@ from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import DEFAULT_GAMMA, DEFAULT_GPU, DEFAULT_GPUS, DEFAULT_MODEL, resolve
 from engine.scenario.scenario import Scenario
 from engine.scenario.workload import (
+    DEFAULT_BATCHES,
+    DEFAULT_CONCURRENCY,
     DEFAULT_REQUESTS,
+    MAX_POINTS,
+    format_batch_sizes,
     parse_batch_sizes,
     parse_counts,
     parse_rates,
@@ -121,15 +125,19 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "--batch",
         type=_batch_list,
         default=None,
-        help="a static batch (the article's benchmark) of these sizes: a list 1,2,4 or a maximum "
-        "512 (powers of two up to it; default 512)",
+        help="static batches (the article's benchmark) of these sizes: one number (16: one batch "
+        "of 16), a list (1,8,64), a doubling range A..B (1..512: 1,2,4,...,512) or every size "
+        f"A-B (1-64); the forms combine (1-8,16..512); at most {MAX_POINTS:,} sizes "
+        f"(default {format_batch_sizes(DEFAULT_BATCHES)})",
     )
     p.add_argument(
         "--concurrency",
         type=_concurrency_list,
         default=None,
-        help="a closed loop of C users, each sending its next request when its last ends: a "
-        "list 1,8,32 or a maximum 256 (powers of two up to it)",
+        help="a closed loop of C users, each sending its next request when its last ends, at "
+        "these levels: one number (32: one level of 32 users), a list (1,8,32), a doubling range "
+        "A..B (1..256: 1,2,4,...,256) or every level A-B (1-64); the forms combine; at most "
+        f"{MAX_POINTS:,} levels (default {format_batch_sizes(DEFAULT_CONCURRENCY)})",
     )
     p.add_argument(
         "--rate",
@@ -148,8 +156,8 @@ def add_args(p: argparse.ArgumentParser) -> None:
         type=_request_counts,
         default=None,
         metavar="N",
-        help=f"requests in a finite run: one for --rate, one or a list for --offline "
-        f"(default {DEFAULT_REQUESTS:,})",
+        help=f"requests in a finite run: one for --rate, one or several for --offline (a list "
+        f"100,1000 or a range, as --batch writes them; default {DEFAULT_REQUESTS:,})",
     )
     p.add_argument("--mode", choices=MODES, default=None, help="default realistic")
     p.add_argument(

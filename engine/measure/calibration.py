@@ -6,6 +6,7 @@ The factors, their scales and the order in which undetermined ones are held are 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -78,6 +79,25 @@ class FitResult:
     mape_after: dict[str, float]
     points: int
     iterations: int
+    evaluations: int = 0  # of the model, over every round so far (:class:`FitProgress`)
+
+
+@dataclass(frozen=True)
+class FitProgress:
+    """Where a fit has got to, for a progress line: the round (:func:`fit_determined` fits again
+    after holding a factor), the factors of this round, its Levenberg-Marquardt iteration (of at
+    most ``max_iterations``), and the evaluations of the model so far over every round (each one
+    predicts every measured point)."""
+
+    round: int
+    factors: int
+    iteration: int
+    max_iterations: int
+    evaluations: int
+
+
+#: What :func:`fit` and :func:`fit_determined` call after each evaluation of the model.
+OnProgress = Callable[[FitProgress], None]
 
 
 def _to_vector(eff: Efficiency, names: tuple[str, ...]) -> np.ndarray:
@@ -117,6 +137,9 @@ def fit(
     robust_scale: float = 0.1,
     max_iter: int = 60,
     weights: list[float] | None = None,
+    progress: OnProgress | None = None,
+    round_: int = 1,
+    evaluations: int = 0,
 ) -> FitResult:
     """Least-squares fit of ``free`` factors to the measured throughput of ``cases``.
 
@@ -125,6 +148,8 @@ def fit(
     60-second stall in a one-off run) do not pull the factors; ``weights`` (one per case) weigh
     the files otherwise (e.g. each table as much as another). Factors the data cannot pin down
     (no sensitivity, or a standard error above their value) are reported and held at ``start``.
+    ``progress`` is told after each evaluation of the model (``round_`` and ``evaluations``: where
+    :func:`fit_determined`'s earlier rounds left off).
     """
     if weights is not None and len(weights) != len(cases):
         raise ValueError(f"{len(weights)} weights for {len(cases)} cases")
@@ -142,16 +167,23 @@ def fit(
         [np.full(len(m), w / len(m)) for m, (_, w) in zip(measured, kept, strict=True)]
     )
 
+    where = {"factors": len(free), "iteration": 0, "evaluations": evaluations}
+
     def residuals(eff: Efficiency) -> np.ndarray:
         pred = [predict_tokens_per_s(c, eff) for c in cases]
+        where["evaluations"] += 1
+        if progress is not None:
+            progress(FitProgress(round_, max_iterations=max_iter, **where))
         return np.concatenate([np.log(p / m) for p, m in zip(pred, measured, strict=True)])
 
     def solve(names: tuple[str, ...], base: Efficiency) -> tuple[Efficiency, np.ndarray, int]:
         """Levenberg-Marquardt with IRLS weights, in unbounded coordinates."""
         u = _to_vector(base, names)
         lam, it = 1e-2, 0
+        where["factors"], where["iteration"] = len(names), 0
         r = residuals(_from_vector(u, names, base))
-        for it in range(1, max_iter + 1):  # noqa: B007 - reported
+        for it in range(1, max_iter + 1):
+            where["iteration"] = it
             robust = 1.0 / np.sqrt(1.0 + (r / robust_scale) ** 2)
             w = np.sqrt(weights_of * robust)
             jac = np.empty((len(r), len(names)))
@@ -216,6 +248,7 @@ def fit(
         mape_after={c.label: mape(c, eff) for c in cases},
         points=n_points,
         iterations=iterations,
+        evaluations=where["evaluations"],
     )
 
 
@@ -228,6 +261,7 @@ def fit_determined(
     start: Efficiency,
     free: tuple[str, ...] = PARAMS,
     hold_order: tuple[str, ...] = HOLD_ORDER_FIELDS,
+    progress: OnProgress | None = None,
 ) -> FitResult:
     """:func:`fit`, then, while some factors are not pinned down, hold the first of them in
     ``hold_order`` at its ``start`` value and fit the others again.
@@ -237,7 +271,7 @@ def fit_determined(
     constant to every decode step of one setup (model, GPU, TP), so two setups pin down only two
     combinations of the three: holding one lets the data determine the other two.
     """
-    result = fit(cases, start, free=free)
+    result = fit(cases, start, free=free, progress=progress)
     held: list[str] = []
     rel = dict(result.rel_stderr)
     while result.undetermined:
@@ -246,7 +280,14 @@ def fit_determined(
         rest = tuple(n for n in free if n not in held)
         if not rest:
             break
-        result = fit(cases, start, free=rest)
+        result = fit(
+            cases,
+            start,
+            free=rest,
+            progress=progress,
+            round_=len(held) + 1,
+            evaluations=result.evaluations,
+        )
         rel.update(result.rel_stderr)
     undetermined = tuple(n for n in free if n in held or n in result.undetermined)
     if not held:

@@ -34,7 +34,8 @@ from engine.physics.load import LoadRun
 
 DEFAULT_BATCHES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 MAX_BATCH = 1_000_000
-MAX_POINTS = 1024  # points of a load axis (the engine is vectorised: 1,024 take ~2 ms)
+MAX_POINTS = 4096  # points of a load axis (the engine is vectorised: 4,096 batches take ~7 ms)
+MAX_RATE_POINTS = 1024  # rates (a Poisson point costs more: 1,024 take ~0.1 s)
 DEFAULT_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 MAX_CONCURRENCY = 1_000_000
 DEFAULT_RATES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, math.inf)
@@ -71,35 +72,89 @@ class Workload(Protocol):
 
 # ----------------------------------------------------------------------------- batch sizes
 
+#: How a list of whole numbers is written (batch sizes, concurrencies, request counts, plan's GPU
+#: counts; the command line and the app's fields read it the same): for help, and for errors.
+LIST_FORMS = (
+    "one number (16: that one), a list (1,8,64), a doubling range A..B (1..512: 1,2,4,...,512; "
+    "8..100: 8,16,32,64,100) or every number A-B (1-64); the forms combine: 1-8,16..512"
+)
+LIST_ACCEPTED = "a number 16, a list 1,8,64, a doubling range 1..512 or every number 1-64"
+
 
 def batch_ladder(top: int) -> tuple[int, ...]:
-    """Powers of two below ``top``, then ``top``: what a maximum batch size stands for."""
-    out, b = [], 1
-    while b < top:
-        out.append(b)
-        b *= 2
-    return (*out, top)
+    """Powers of two below ``top``, then ``top``: ``1..top``."""
+    return doubling(1, top)
+
+
+def doubling(low: int, high: int) -> tuple[int, ...]:
+    """``A..B``: ``low``, twice that, four times ... while below ``high``, then ``high``."""
+    return (*(low << k for k in range((high // low).bit_length()) if low << k < high), high)
+
+
+def parse_whole_list(
+    text: str, term: str, key: str, high: int, what: str = "values", most: int = 0
+) -> tuple[int, ...]:
+    """Whole numbers from 1 to ``high`` written as :data:`LIST_FORMS` says, sorted, repeats
+    dropped, at most ``most`` (:data:`MAX_POINTS` when 0); a range is checked before it is
+    spelled out. Refused with an :class:`InputError` that says what is wrong (``term``: the
+    option or field, ``what``: the numbers) and what is accepted."""
+    shown, most = text.strip(), most or MAX_POINTS
+
+    def refuse(why: str, syntax: bool = True) -> InputError:
+        full = f"invalid {what} {shown!r}: {why} (accepted: {LIST_ACCEPTED})" if syntax else why
+        return InputError(full, field=key)
+
+    def whole(part: str) -> int:
+        try:
+            value = int(part)
+        except ValueError:
+            raise refuse(
+                f"{part.strip()!r} is not a whole number"
+                if part.strip()
+                else "a range needs both ends"
+            ) from None
+        if not 1 <= value <= high:
+            where = f" (in {shown!r})" if shown != part.strip() else ""
+            raise refuse(f"{term} must be from 1 to {high:,}, got {value:,}{where}", False)
+        return value
+
+    values: set[int] = set()
+    for item in (part.strip() for part in shown.split(",")):
+        sep = ".." if ".." in item else "-" if "-" in item[1:] else ""
+        if not item:
+            raise refuse("an empty item between commas") if shown else refuse(f"give {what}")
+        if not sep:
+            values.add(whole(item))
+            continue
+        cut = item.index(sep, 1 if sep == "-" else 0)  # a "-" first: a negative number
+        a, b = whole(item[:cut]), whole(item[cut + len(sep) :])
+        if a > b:
+            raise refuse(f"the range {item} runs backwards (the smaller end first: {b}{sep}{a})")
+        if sep == "-" and b - a >= most:
+            raise refuse(
+                f"{term}: at most {most:,} {what}, got {b - a + 1:,} in {item!r} (doubling, "
+                f"{a}..{b}, gives {len(doubling(a, b))})",
+                False,
+            )
+        values.update(doubling(a, b) if sep == ".." else range(a, b + 1))
+        if len(values) > most:
+            raise refuse(f"{term}: at most {most:,} {what}, and {shown!r} gives more", False)
+    return tuple(sorted(values))
 
 
 def parse_batch_sizes(
     text: str, term: str = "batch sizes", key: str = "batch_sizes"
 ) -> tuple[int, ...]:
-    """'1,2,8' as a list, or a maximum '512' ('max:512' too) as :func:`batch_ladder`.
-    Refused with an :class:`InputError` that says what is accepted. Concurrencies read the same
-    (``key="concurrency"``)."""
+    """Batch sizes as :data:`LIST_FORMS` writes them: '16' is that one batch, '1,2,8' a list,
+    '1..512' the powers of two to 512, '1-64' every size to 64 ('max:512', the old maximum, is
+    still '1..512'). Refused with an :class:`InputError` that says what is accepted.
+    Concurrencies read the same (``key="concurrency"``)."""
     text = text.strip()
-    what = "concurrencies" if key == "concurrency" else "batch sizes"
-    try:
-        if "," in text:
-            values = [int(part) for part in text.split(",") if part.strip()]
-        else:
-            values = list(batch_ladder(int(text.removeprefix("max:"))))
-    except ValueError:
-        raise InputError(
-            f"invalid {what} {text!r}: give whole numbers like 1,2,4,8 or a maximum like 512",
-            field=key,
-        ) from None
-    return check_counts(values, term, key, shown=text)
+    if text.startswith("max:"):
+        text = "1.." + text.removeprefix("max:").strip()
+    if key == "concurrency":
+        return parse_whole_list(text, term, key, MAX_CONCURRENCY, "concurrencies")
+    return parse_whole_list(text, term, key, MAX_BATCH, "batch sizes")
 
 
 def check_batch_sizes(values: object, term: str, shown: str | None = None) -> tuple[int, ...]:
@@ -134,19 +189,14 @@ def check_counts(
         )
     out = tuple(sorted(set(values)))
     if len(out) > MAX_POINTS:
-        raise InputError(f"{term}: at most {MAX_POINTS} {what}", field=key)
+        raise InputError(f"{term}: at most {MAX_POINTS:,} {what}, got {len(out):,}", field=key)
     return out
 
 
 def parse_counts(text: str, term: str, key: str) -> tuple[int, ...]:
-    """'100,1000' or '1000': request counts, as given (no ladder)."""
-    try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise InputError(
-            f"invalid {term} {text.strip()!r}: give whole numbers like 1000 or 100,1000", field=key
-        ) from None
-    return check_counts(values, term, key, shown=text.strip())
+    """'1000', '100,1000', '1000..16000' (doubling) or '100-200' (every count): request counts,
+    as :data:`LIST_FORMS` writes them."""
+    return parse_whole_list(text, term, key, MAX_REQUESTS, "request counts")
 
 
 def parse_rates(text: str, term: str = "rates") -> tuple[float, ...]:
@@ -186,8 +236,8 @@ def check_rates(values: object, term: str, shown: str | None = None) -> tuple[fl
             field="rates",
         )
     out = tuple(sorted({float(r) for r in values}))
-    if len(out) > MAX_POINTS:
-        raise InputError(f"{term}: at most {MAX_POINTS} rates", field="rates")
+    if len(out) > MAX_RATE_POINTS:
+        raise InputError(f"{term}: at most {MAX_RATE_POINTS:,} rates", field="rates")
     return out
 
 
@@ -200,10 +250,12 @@ def format_counts(values: tuple[int, ...]) -> str:
 
 
 def format_batch_sizes(batches: tuple[int, ...]) -> str:
-    """The shortest text :func:`parse_batch_sizes` reads back as ``batches``."""
-    if batch_ladder(batches[-1]) == batches:
-        return str(batches[-1])
-    return ",".join(map(str, batches))
+    """The shortest text :func:`parse_whole_list` reads back as ``batches`` (sorted, distinct):
+    'A..B' for a doubling run, 'A-B' for every number, else the list (the list on a tie)."""
+    low, high = batches[0], batches[-1]
+    forms = [",".join(map(str, batches)), f"{low}..{high}", f"{low}-{high}"]
+    runs = (True, doubling(low, high) == batches, high - low + 1 == len(batches))
+    return min((f for f, ok in zip(forms, runs, strict=True) if ok), key=len)
 
 
 def check_tokens(value: object, key: str, term: str) -> int:

@@ -17,6 +17,7 @@ from engine.measure.formats.tokentui_bench import parse_tokentui_bench
 from engine.measure.points import Measurement, Point
 from engine.measure.predict import serving_run
 from engine.scenario.scenario import Scenario
+from engine.views.format import count
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def scaling_analysis(
     for n, levels in _by_length(summaries).items():
         if len(levels) < 2:
             continue
-        lead = f"{n} tokens out: " if len(_by_length(summaries)) > 1 else ""
+        lead = f"{count(n, 'token')} out: " if len(_by_length(summaries)) > 1 else ""
         base = levels[0]
         c0, x0 = int(base["concurrency"]), float(base["output_tokens_per_s"])
         parts = []
@@ -308,11 +309,12 @@ def bench_text(run: dict[str, Any]) -> str:
     for s in summaries:
         if s.get("errors"):
             why = "; ".join(f"{k} ({v})" for k, v in (s.get("error_reasons") or {}).items())
-            notes.append(f"{_load(s)}: {s['errors']} errors: {why}")
+            notes.append(f"{_load(s)}: {count(s['errors'], 'error')}: {why}")
         if s.get("short_requests"):
             notes.append(
-                f"{_load(s)}: {s['short_requests']} requests stopped short of "
-                f"{s['output_tokens_asked']} tokens (mean {s.get('output_tokens', 0):.0f}): the "
+                f"{_load(s)}: {count(s['short_requests'], 'request')} stopped short of "
+                f"{count(s['output_tokens_asked'], 'token')} (mean "
+                f"{s.get('output_tokens', 0):.0f}): the "
                 "server does not hold the length fixed"
             )
     if any(s.get("partial") for s in summaries):

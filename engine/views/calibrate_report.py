@@ -11,6 +11,7 @@ import numpy as np
 from engine.measure.calibration import FitCase, FitResult, ape
 from engine.physics.deployment import Efficiency
 from engine.scenario.factors import FACTOR_BY_FIELD
+from engine.views.format import count
 
 
 def hint(name: str, cases: Sequence[FitCase]) -> str:
@@ -22,8 +23,8 @@ def hint(name: str, cases: Sequence[FitCase]) -> str:
         n = len(setups)
         return (
             "memory efficiency, step overhead and collective latency each add a fixed time to "
-            f"every decode step of a setup (model, GPU, TP); the data has {n} setup"
-            f"{'s' if n != 1 else ''}, which pin{'s' if n == 1 else ''} down at most {n} of them"
+            f"every decode step of a setup (model, GPU, TP); the data has {count(n, 'setup')}, "
+            f"which pin{'s' if n == 1 else ''} down at most {n} of them"
         )
     return FACTOR_BY_FIELD[name].hint
 
@@ -75,8 +76,9 @@ def calibrate_text(
     eff = result.efficiency
     lines = [f"{s} — not used" for s in skipped]
     lines.append(
-        f"Fitted {len(result.free) - len(result.undetermined)} of {len(result.free)} factors to "
-        f"{result.points} measured points in {len(cases)} files (start: "
+        f"Fitted {len(result.free) - len(result.undetermined)} of "
+        f"{count(len(result.free), 'factor')} to {count(result.points, 'measured point')} in "
+        f"{count(len(cases), 'file')} (start: "
         f"{profile or 'the built-in profile'})"
     )
     head = f"  {'factor':<20} {'start':>10} {'fitted':>10} {'rel. s.e.':>9}"

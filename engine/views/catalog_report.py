@@ -40,15 +40,16 @@ def model_rows(cat: Catalog) -> list[dict[str, Any]]:
 
 
 def model_table(rows: list[dict[str, Any]]) -> str:
+    w = max([17, *(len(r["id"]) for r in rows)])  # an imported model's id may be longer
     lines = [
-        f"{'id':<17} {'params':>8} {'active':>7} {'experts':>7} {'weights':>13} {'KV/token':>9} "
+        f"{'id':<{w}} {'params':>8} {'active':>7} {'experts':>7} {'weights':>13} {'KV/token':>9} "
         f"{'layers':>6} {'heads':>7} {'context':>7}"
     ]
     for r in rows:
         active = f"{r['active_params'] / 1e9:.1f}B" if r["experts"] else "all"
         weights = f"{r['weight_bytes'] / 1e9:.1f}GB {r['weight_dtype']}"
         lines.append(
-            f"{r['id']:<17} {r['params'] / 1e9:>7.2f}B {active:>7} {r['experts'] or '-':>7} "
+            f"{r['id']:<{w}} {r['params'] / 1e9:>7.2f}B {active:>7} {r['experts'] or '-':>7} "
             f"{weights:>13} {r['kv_bytes_per_token'] / 1e3:>7.1f}kB {r['layers']:>6} "
             f"{r['heads']:>3}/{r['kv_heads']:<3} {r['max_context']:>7}"
         )
@@ -74,14 +75,15 @@ def gpu_rows(cat: Catalog) -> list[dict[str, Any]]:
 
 
 def gpu_table(rows: list[dict[str, Any]]) -> str:
+    w = max([15, *(len(r["id"]) for r in rows)])
     lines = [
-        f"{'id':<15} {'memory':>7} {'GB/s':>6} {'bf16 TF':>8} {'fp8 TF':>7} {'balance':>7} "
+        f"{'id':<{w}} {'memory':>7} {'GB/s':>6} {'bf16 TF':>8} {'fp8 TF':>7} {'balance':>7} "
         f"{'link GB/s':>9} {'$/h':>5}  interconnect"
     ]
     for r in rows:
         fp8 = r["peak_tflops"].get("fp8")
         lines.append(
-            f"{r['id']:<15} {r['memory_gib']:>5.0f}GB {r['memory_bandwidth_gbps']:>6.0f} "
+            f"{r['id']:<{w}} {r['memory_gib']:>5.0f}GB {r['memory_bandwidth_gbps']:>6.0f} "
             f"{r['peak_tflops'].get('bf16', 0):>8.1f} {fp8 if fp8 else '-':>7} "
             f"{r['machine_balance_bf16']:>7.0f} {r['interconnect_gbps']:>9.0f} "
             f"{r['price_per_hour']:>5.2f}  {r['interconnect']}"

@@ -11,6 +11,7 @@ from engine.measure.compare import Comparison, FileComparison, Line, Row
 from engine.measure.file_scenario import Resolved
 from engine.measure.formats.public_tsv import METRICS as TABLE_METRICS
 from engine.measure.points import Point
+from engine.views.format import count
 
 QUANTITY = {
     "total_tokens_per_s": "tok/s",
@@ -170,7 +171,7 @@ def group_dicts(f: FileComparison) -> list[dict[str, Any]]:
 def _table_text(f: FileComparison) -> list[str]:
     m = f.measurement
     compared = sum(1 for line in f.lines if line.predicted is not None)
-    lines = [f"{m.path}: {m.format}, {len(f.lines)} rows, {compared} compared"]
+    lines = [f"{m.path}: {m.format}, {count(len(f.lines), 'row')}, {compared} compared"]
     groups = group_dicts(f)
     head = f"    {'metric':<32} {'rows':>5} {'compared':>8} {'median':>7} {'MAPE':>7}"
     table = None
@@ -189,10 +190,10 @@ def _table_text(f: FileComparison) -> list[str]:
             reasons[line.reason] = reasons.get(line.reason, 0) + 1
     if reasons:
         lines.append(
-            f"  not expressed ({sum(reasons.values())} rows; 'compare --json' lists each):"
+            f"  not expressed ({count(sum(reasons.values()), 'row')}; 'compare --json' lists each):"
         )
-        for why, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
-            lines.append(f"    {count:>4}  {why}")
+        for why, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+            lines.append(f"    {n:>4}  {why}")
     lines.append("  median: of the absolute error of a row; MAPE: its mean")
     return [*lines, ""]
 
@@ -282,7 +283,7 @@ def compare_text(summary: Comparison, worst: int) -> str:
                 f"{shown(r.metric, r.predicted):>10} {r.error_pct:>+6.1f}%"
             )
             lines.append(row)
-        lines += [f"MAPE {f.mape:.1f}% over {len(f.rows)} points", ""]
+        lines += [f"MAPE {f.mape:.1f}% over {count(len(f.rows), 'point')}", ""]
     compared = summary.compared
     not_compared = len(summary.files) - len(compared)
     if summary.mape is not None:
@@ -291,13 +292,15 @@ def compare_text(summary: Comparison, worst: int) -> str:
         if len(compared) > 2 and summary.median_file_mape is not None:
             median += f", median MAPE of a file {summary.median_file_mape:.1f}%"
         lines.append(
-            f"Overall MAPE {summary.mape:.1f}% over {summary.points} points in "
-            f"{len(compared)} files{extra}{median}"
+            f"Overall MAPE {summary.mape:.1f}% over {count(summary.points, 'point')} in "
+            f"{count(len(compared), 'file')}{extra}{median}"
         )
     worst_rows = summary.worst(worst)
     if worst_rows:
-        lines.append(f"Worst {len(worst_rows)} points:")
-        width = min(max(len(Path(f.label).name) for f, _ in worst_rows), 40)
+        lines.append(
+            f"Worst {count(len(worst_rows), 'point')}:" if len(worst_rows) > 1 else "Worst point:"
+        )
+        width = max(len(Path(f.label).name) for f, _ in worst_rows)
         for f, r in worst_rows:
             p = r.point
             serving = p.offline or p.concurrency or p.request_rate is not None
@@ -309,7 +312,7 @@ def compare_text(summary: Comparison, worst: int) -> str:
                 else p.label
             )
             lines.append(
-                f"  {Path(f.label).name[:width]:<{width}} {label:<18} "
+                f"  {Path(f.label).name:<{width}} {label:<18} "
                 f"{QUANTITY[r.metric]:<14} {shown(r.metric, r.measured):>10} "
                 f"{shown(r.metric, r.predicted):>10} {r.error_pct:>+6.1f}%"
             )

@@ -24,3 +24,8 @@ def layout_words(d: Deployment) -> str:
     """A deployment's parallel layout in words: 'TP 4', 'TP 2 x PP 3', 'TP 1, EP 8'."""
     words = f"TP {d.tp}" + (f" x PP {d.pp}" if d.pp > 1 else "")
     return words + (f", EP {d.ep}" if d.ep > 1 else "")
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for one: '1 GPU', '4 GPUs', '1,485 points'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -15,7 +15,7 @@ from typing import Any
 from engine.physics.arch import weight_bytes
 from engine.scenario.plan import CannotMeet, Feasible, Layout, Plan, Skipped, Slo
 from engine.scenario.workload import MAX_CONCURRENCY
-from engine.views.format import human_bytes, human_seconds
+from engine.views.format import count, human_bytes, human_seconds
 from engine.views.report import scenario_dict
 
 #: The scenario's fields that the plan searches (or sets): left out of its shared inputs.
@@ -180,10 +180,10 @@ def _heading(plan: Plan) -> list[str]:
         f"Plan: {s.model.name} on {s.gpu.name}, {s.input_tokens:,} in / {s.output_tokens:,} out, "
         f"{s.mode} mode, {s.engine_name}, ${s.price_per_gpu_hour:.2f}/GPU-hour",
         f"SLO: {', '.join(_bound(x) for x in plan.slos)}",
-        f"{plan.searched} layouts (GPUs {', '.join(map(str, sp.gpu_counts))}; TP "
+        f"{count(plan.searched, 'layout')} (GPUs {', '.join(map(str, sp.gpu_counts))}; TP "
         f"{', '.join(map(str, sp.tp_degrees))}; weights {', '.join(sp.weight_dtypes)}): "
-        f"{len(plan.feasible)} meet the SLO, {len(plan.cannot_meet)} cannot, "
-        f"{len(plan.skipped)} skipped (do not fit)",
+        f"{len(plan.feasible)} {'meets' if len(plan.feasible) == 1 else 'meet'} the SLO, "
+        f"{len(plan.cannot_meet)} cannot, {len(plan.skipped)} skipped (do not fit)",
         "",
     ]
 
@@ -195,14 +195,15 @@ def _skipped_lines(plan: Plan) -> list[str]:
     for s in plan.skipped:
         groups.setdefault((s.layout.tp, s.layout.weight_dtype), []).append(s)
     lines = [
-        f"skipped {len(plan.skipped)} that do not fit (per GPU: weights + workspace + one "
-        f"sequence / usable memory):"
+        f"skipped {len(plan.skipped)} that {'does' if len(plan.skipped) == 1 else 'do'} not fit "
+        "(per GPU: weights + workspace + one sequence / usable memory):"
     ]
     for (tp, dtype), group in groups.items():
         first = group[0]
         counts = ", ".join(str(s.layout.gpus) for s in group)
+        gpus = "GPU" if counts == "1" else "GPUs"
         lines.append(
-            f"  TP{tp} {dtype} on {counts} GPUs: {human_bytes(first.need_per_gpu_bytes)} / "
+            f"  TP{tp} {dtype} on {counts} {gpus}: {human_bytes(first.need_per_gpu_bytes)} / "
             f"{human_bytes(first.usable_per_gpu_bytes)} ({SKIP_WHY[first.reason]})"
         )
     m = plan.base.model

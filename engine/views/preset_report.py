@@ -8,7 +8,7 @@ from engine.errors import InputError
 from engine.physics.memory import check_fits
 from engine.scenario.scenario import Scenario
 from engine.storage.presets import Preset, is_builtin_entry, user_presets_dir
-from engine.views.format import human_seconds
+from engine.views.format import count, human_seconds
 from engine.views.report import points, scenario_dict
 
 
@@ -76,7 +76,8 @@ def show_lines(p: Preset) -> list[str]:
         f"{e.seq_overhead_s * 1e6:.0f} us per sequence, "
         f"{e.collective_latency_s * 1e6:.0f} us per all-reduce",
         f"  engine     memory utilisation {s.engine.memory_utilization:g}, "
-        f"max {s.engine.max_num_seqs} sequences, {s.engine.max_batched_tokens:,} tokens per step",
+        f"max {count(s.engine.max_num_seqs, 'sequence')}, "
+        f"{count(s.engine.max_batched_tokens, 'token')} per step",
         f"  cost       ${s.price_per_gpu_hour:,.2f} per GPU-hour, gamma {s.gamma:g}",
         f"  chart      {p.chart}",
     ]

@@ -18,7 +18,7 @@ from engine.physics.arch import kv_bytes_per_token, param_counts, parameter_coun
 from engine.physics.load import LoadRun
 from engine.physics.memory import memory_plan, min_gpus
 from engine.scenario.scenario import Scenario
-from engine.views.format import human_bytes, human_seconds, layout_words
+from engine.views.format import count, human_bytes, human_seconds, layout_words
 
 #: (JSON key, attribute of the run, type) of every point, by load kind, in order.
 POINTS: dict[str, tuple[tuple[str, str, type], ...]] = {
@@ -181,6 +181,16 @@ def estimate_dict(s: Scenario, r: LoadRun) -> dict[str, Any]:
     }
 
 
+#: The bound columns' words, where the whole word is wider than the column (see the legend).
+BOUND_SHORT = {"communication": "comm."}
+BOUND_LEGEND = "comm.: bound by the communication between the GPUs"
+
+
+def bound_word(bound: str) -> str:
+    """A bound as the table shows it: 'compute', 'memory', 'comm.'."""
+    return BOUND_SHORT.get(bound, bound)
+
+
 def _axis_value(axis: str, value: float) -> str:
     if axis == "rate":
         return "inf" if math.isinf(value) else f"{value:g}"
@@ -214,8 +224,8 @@ def _serving_rows(s: Scenario, r: LoadRun) -> list[str]:
     if not all(p["stable"] for p in rows):
         lines.append(
             "!: at or above capacity, no steady state: the figures are for a run of "
-            f"{getattr(s.workload, 'num_requests', 0):,} requests (--num-requests), the queue "
-            f"growing through it"
+            f"{count(getattr(s.workload, 'num_requests', 0), 'request')} (--num-requests), the "
+            "queue growing through it"
         )
     return lines
 
@@ -228,7 +238,7 @@ def estimate_table(s: Scenario, r: LoadRun) -> str:
     if serving:
         e = s.engine
         load = (
-            f"; {r.LOAD} load on {s.engine_name}: {e.max_num_seqs} sequences, "
+            f"; {r.LOAD} load on {s.engine_name}: {count(e.max_num_seqs, 'sequence')}, "
             f"{e.max_batched_tokens:,} tokens/step, chunked prefill "
             f"{'on' if e.chunked_prefill else 'off'}"
         )
@@ -247,26 +257,30 @@ def estimate_table(s: Scenario, r: LoadRun) -> str:
     ]
     if serving:
         return "\n".join(lines + _serving_rows(s, r))
+    rows = points(r)
+    w = max([6, *(len(str(p[r.AXIS])) for p in rows)])  # a batch of 1,000,000 is 7 wide
     header = (
-        f"{r.AXIS:>6} {'fits':>6} {'TTFT':>9} {'TPOT':>9} {'e2e':>9} {'tok/s':>9} "
+        f"{r.AXIS:>{w}} {'fits':>6} {'TTFT':>9} {'TPOT':>9} {'e2e':>9} {'tok/s':>9} "
         f"{'tok/s/req':>9} {'prefill':>8} {'decode':>8} {'comm':>5} {'$/1M in':>8} {'$/1M out':>8}"
     )
     lines += [header, "-" * len(header)]
-    rows = points(r)
     for p in rows:
         waves = p.get("waves", 1)
         fits = ("yes" if p["fits"] else "no") + (f" x{waves}" if waves > 1 else "")
         lines.append(
-            f"{p[r.AXIS]:>6} {fits:>6} {human_seconds(p['ttft_s']):>9} "
+            f"{p[r.AXIS]:>{w}} {fits:>6} {human_seconds(p['ttft_s']):>9} "
             f"{human_seconds(p['tpot_s']):>9} {human_seconds(p['e2e_s']):>9} "
             f"{p['total_tokens_per_s']:>9.1f} {p['per_request_tokens_per_s']:>9.2f} "
-            f"{p['prefill_bound']:>8.8} {p['decode_bound']:>8.8} {p['comm_share'] * 100:>4.0f}% "
+            f"{bound_word(p['prefill_bound']):>8} {bound_word(p['decode_bound']):>8} "
+            f"{p['comm_share'] * 100:>4.0f}% "
             f"{p['cost_per_1m_input_usd']:>8.3f} {p['cost_per_1m_output_usd']:>8.3f}"
         )
+    notes = []
     if not all(p["fits"] for p in rows):
-        lines.append("")
-        lines.append(
+        notes.append(
             "fits: 'no' = more sequences than the KV cache holds at once"
             + ("; 'xN' = runs in N waves, as a server queues them" if s.mode == "realistic" else "")
         )
-    return "\n".join(lines)
+    if any(p[key] in BOUND_SHORT for p in rows for key in ("prefill_bound", "decode_bound")):
+        notes.append(BOUND_LEGEND)
+    return "\n".join(lines + ([""] if notes else []) + notes)

@@ -17,6 +17,7 @@ from engine.errors import InputError
 from engine.physics.load import LoadRun
 from engine.physics.simulate import Simulation, simulate
 from engine.scenario.scenario import Scenario
+from engine.views.format import count
 
 #: What both report, in the order shown: (key, label, unit scale, unit).
 QUANTITIES: tuple[tuple[str, str, float, str], ...] = (
@@ -125,7 +126,7 @@ def simulation_dict(p: SimulatedPoint) -> dict[str, Any]:
 def simulation_table(p: SimulatedPoint) -> str:
     head = (
         f"simulated step by step at {p.load} {_num(p.value)}: one replica of {p.replicas}, "
-        f"{p.requests:,} requests measured"
+        f"{count(p.requests, 'request')} measured"
         + (f" after {p.warmup:,} of warm-up" if p.warmup else "")
         + f", {p.simulation.steps:,} steps in {p.seconds:.2f} s"
     )

@@ -11,12 +11,13 @@ from engine.physics.sweeps import boundness, context_sweep
 from engine.scenario.workload import batch_ladder, format_batch_sizes, parse_batch_sizes
 
 
-def test_batch_sizes_as_a_maximum_or_a_list() -> None:
+def test_batch_sizes_as_a_range_or_a_list() -> None:
     assert batch_ladder(512) == (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
     assert batch_ladder(100)[-2:] == (64, 100)
-    assert parse_batch_sizes("512") == parse_batch_sizes("max:512") == batch_ladder(512)
+    assert parse_batch_sizes("1..512") == parse_batch_sizes("max:512") == batch_ladder(512)
+    assert parse_batch_sizes("512") == (512,)  # one number is one batch (it was a maximum)
     assert parse_batch_sizes("8, 1,2,2") == (1, 2, 8)
-    assert format_batch_sizes(batch_ladder(512)) == "512"
+    assert format_batch_sizes(batch_ladder(512)) == "1..512"
     assert format_batch_sizes((1, 3, 7)) == "1,3,7"
     for bad in ("", "1,x", "0", "1,0"):
         with pytest.raises(ValueError, match="batch sizes"):
