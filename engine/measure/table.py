@@ -162,7 +162,8 @@ def express(
     pp = row.pp or 1
     tp = row.tp or gpus // pp
     if not row.tp:
-        assumed.append(f"tp {tp} (not stated: all {gpus} GPUs)")
+        gpu_words = "the 1 GPU" if gpus == 1 else f"all {gpus} GPUs"
+        assumed.append(f"tp {tp} (not stated: {gpu_words})")
     settings: dict[str, object] = {}
     if "trtllm-bench" in row.engine.lower() and p.offline:
         settings = dict(

@@ -111,7 +111,7 @@ def resolve(
     if gpus % pp:
         raise terms.joint(
             "pp",
-            f"{gpus} GPUs cannot be split into {pp} pipeline stages "
+            f"{gpus} GPU{'s' if gpus != 1 else ''} cannot be split into {pp} pipeline stages "
             "(GPUs must be a multiple of PP)",
         )
     tp = _whole(inp.tp, gpus // pp, "tp", MAX_GPUS, terms)
@@ -119,7 +119,8 @@ def resolve(
         layout = f"TP {tp} x PP {pp}" if pp > 1 else f"tensor-parallel groups of {tp}"
         raise terms.joint(
             "tp",
-            f"{gpus} GPUs cannot be split into {layout} (GPUs must be a multiple of TP x PP; "
+            f"{gpus} GPU{'s' if gpus != 1 else ''} cannot be split into {layout} (GPUs must be a "
+            f"multiple of TP x PP; "
             f"the groups beyond the first are replicas)",
         )
     try:
