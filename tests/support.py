@@ -112,3 +112,28 @@ def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         env=env,
     )
+
+
+async def type_into(pilot: Any, widget: Any, text: str) -> None:
+    """Empty the text field ``widget`` and type ``text`` into it, key by key (a Pilot test)."""
+    widget.focus()
+    await pilot.pause()
+    widget.value = ""
+    await pilot.press(*list(text))
+    await pilot.pause()
+
+
+async def set_field(pilot: Any, app: Any, name: str, text: str) -> None:
+    """Type ``text`` into the main screen's field ``name``."""
+    await type_into(pilot, app.main.field(name).input, text)
+
+
+async def until(pilot: Any, condition: Any, timeout: float = 20.0) -> None:
+    """Let the app run until ``condition()`` holds (a worker's run is async work, not a frame)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await pilot.pause(0.05)

@@ -10,8 +10,11 @@ from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from tui.commands import TokentuiCommands
+from tui.dialogs import ConfirmDialog
 from tui.screens.main import MainScreen
 from tui.state import Draft
+
+QUIT_DIALOG = "confirm-quit"
 
 
 class TokentuiApp(App[None]):
@@ -22,7 +25,14 @@ class TokentuiApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", "help", id="help", tooltip="keys and charts"),
         Binding("d", "toggle_dark", "theme", id="theme", tooltip="dark / light theme", show=False),
-        Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "quit",
+            id="quit",
+            priority=True,
+            tooltip="quit (asks first when the scenario has unsaved changes)",
+        ),
     ]
 
     def __init__(
@@ -48,6 +58,20 @@ class TokentuiApp(App[None]):
         screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
         assert isinstance(screen, MainScreen)
         return screen
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved changes, after a yes (Ctrl+Q again, or y, quits too)."""
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        lost = main.unsaved() if main is not None else None
+        if lost is None or self.screen.id == QUIT_DIALOG:
+            self.exit()
+            return
+        question = f"Quit tokentui? {lost[0].upper()}{lost[1:]} (Ctrl+S saves it)."
+        self.push_screen(ConfirmDialog(question, yes="Quit", id=QUIT_DIALOG), self._quit_answer)
+
+    def _quit_answer(self, yes: bool | None) -> None:
+        if yes:
+            self.exit()
 
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.main.run_action, action)

@@ -32,7 +32,32 @@ class TokentuiCommands(Provider):
             ("preset: Save the scenario…", partial(act, "save_preset"), "Ctrl+S"),
             ("preset: Load, delete or rename…", partial(act, "load_preset"), "Ctrl+O"),
             ("benchmark: Load measured results…", partial(act, "load_benchmark"), "Ctrl+B"),
+            (
+                "benchmark: Unload the measured results",
+                partial(act, "unload_benchmark"),
+                "its points leave the charts and the Measured tab (Ctrl+B, then Ctrl+R)",
+            ),
             ("bench: Measure a running server…", partial(act, "bench"), "key b"),
+            (
+                "side by side: pin this scenario as A"
+                if app.main.pinned is None
+                else "side by side: unpin A",
+                partial(act, "pin"),
+                "key p: the next scenarios are compared with it (p again unpins)",
+            ),
+            ("side by side: pin a preset as A…", partial(act, "pin_preset"), "compare with it"),
+            *(
+                (
+                    f"export: {what}",
+                    partial(act, f"export('{kind}')"),
+                    f"into the folder tokentui started in ({where})",
+                )
+                for kind, what, where in (
+                    ("csv", "the chart's data as CSV", "key x writes all three"),
+                    ("json", "the chart's data and the summary as JSON", "key x: all three"),
+                    ("svg", "the screen as SVG", "key x: all three"),
+                )
+            ),
             (
                 "mode: switch realistic / ideal",
                 partial(app.run_screen_action, "toggle_mode"),
@@ -50,7 +75,7 @@ class TokentuiCommands(Provider):
             ),
             ("theme: switch dark / light", app.action_toggle_dark, "key d"),
             ("help: keys and charts", app.action_help, "key ? or F1"),
-            ("app: quit", app.exit, "Ctrl+Q"),
+            ("app: quit", app.action_quit, "Ctrl+Q (asks first when there are unsaved changes)"),
         ]
         return out
 

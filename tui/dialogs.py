@@ -1,4 +1,5 @@
-"""Modal dialogs: a name, a yes/no question, the preset picker and the benchmark file picker.
+"""Modal dialogs: a name, a yes/no question and the preset picker (the measured-file picker is
+:mod:`tui.results_dialog`).
 
 Each is a typed ModalScreen (``dismiss`` returns the result), keyboard first: Enter confirms,
 Escape cancels.
@@ -6,17 +7,14 @@ Escape cancels.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -44,20 +42,29 @@ class NameDialog(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="NameDialog")
     BINDINGS = [Binding("escape", "cancel", "cancel", id="name-cancel", tooltip="cancel")]
 
-    def __init__(self, title: str, value: str, check: Callable[[str], str], hint: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        value: str,
+        check: Callable[[str], str],
+        hint: str = "",
+        reason: str = "",
+    ) -> None:
+        """``reason``: why ``value`` was refused last time (the dialog opens again with it)."""
         super().__init__()
         self.title_text = title
         self.value = value
         self.check = check
         self.hint = hint
+        self.reason = reason
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text, classes="title")
+        with Vertical():  # names, paths and messages hold user text: Text, never markup
+            yield Label(Text(self.title_text), classes="title")
             yield Input(self.value, id="name-input", compact=True)
-            yield Static("", classes="reason", id="name-reason")
+            yield Static(Text(self.reason), classes="reason", id="name-reason")
             if self.hint:
-                yield Static(self.hint, classes="hint")
+                yield Static(Text(self.hint), classes="hint")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", variant="primary", id="ok")
@@ -71,7 +78,7 @@ class NameDialog(ModalScreen[str | None]):
 
     @on(Input.Changed, "#name-input")
     def _changed(self, event: Input.Changed) -> None:
-        self.query_one("#name-reason", Static).update(self._reason(event.value) or "")
+        self.query_one("#name-reason", Static).update(Text(self._reason(event.value) or ""))
 
     @on(Input.Submitted, "#name-input")
     @on(Button.Pressed, "#ok")
@@ -79,7 +86,7 @@ class NameDialog(ModalScreen[str | None]):
         text = self.query_one("#name-input", Input).value.strip()
         reason = self._reason(text)
         if reason:
-            self.query_one("#name-reason", Static).update(reason)
+            self.query_one("#name-reason", Static).update(Text(reason))
             return
         self.dismiss(text)
 
@@ -95,14 +102,14 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "no", id="confirm-no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
-        super().__init__()
+    def __init__(self, question: str, yes: str = "Yes", *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.question = question
         self.yes = yes
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(Text(self.question))
             with Horizontal():
                 yield Button("No (n)", id="no")
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
@@ -126,9 +133,14 @@ def preset_preview(p: Preset) -> Text:
     return text
 
 
+PICKER_KEYS = "↑↓ choose · Enter load · Ctrl+D delete · Ctrl+R rename · Esc close"
+CHOOSE_KEYS = "↑↓ choose · Enter pins · Esc close"
+
+
 class PresetPicker(ModalScreen[tuple[str, str] | None]):
-    """Load a preset: a filtered list with a preview. Returns ("load" | "delete" | "rename",
-    name); delete and rename are confirmed by the caller."""
+    """Load a preset: a list narrowed by what is typed (the filter has the focus; typing in the
+    list types into it too; Up/Down move in the list) with a preview. Returns ("load" | "delete"
+    | "rename", name); delete and rename are confirmed by the caller."""
 
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="PresetPicker")
@@ -140,41 +152,49 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
     )
     BINDINGS = [
         Binding("escape", "cancel", "close", id="picker-close"),
-        Binding(
-            "ctrl+d",
-            "act('delete')",
-            "delete",
-            id="picker-delete",
-            priority=True,
-            tooltip="delete the highlighted user preset",
+        *(
+            Binding(key, f"act('{what}')", what, id=f"picker-{what}", priority=True, tooltip=tip)
+            for key, what, tip in (
+                ("ctrl+d", "delete", "delete the highlighted user preset"),
+                ("ctrl+r", "rename", "rename the highlighted user preset"),
+            )
         ),
-        Binding(
-            "ctrl+r",
-            "act('rename')",
-            "rename",
-            id="picker-rename",
-            priority=True,
-            tooltip="rename the highlighted user preset",
+        *(
+            Binding(key, f"move({step})", show=False, id=f"picker-{key}")
+            for key, step in (("down", 1), ("up", -1), ("pagedown", 8), ("pageup", -8))
         ),
     ]
 
-    def __init__(self, presets: list[Preset], problems: list[str], current: str | None) -> None:
+    def __init__(
+        self,
+        presets: list[Preset],
+        problems: list[str],
+        current: str | None,
+        title: str = "Load a preset",
+        manage: bool = True,
+    ) -> None:
+        """``manage``: offer delete and rename (not where a preset is only chosen)."""
         super().__init__()
         self.presets = {p.name: p for p in presets}
         self.problems = problems
         self.current = current
+        self.title_text, self.manage = title, manage
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(
-                "Load a preset  (Enter load · Ctrl+D delete · Ctrl+R rename)", classes="title"
+            yield Label(self.title_text, classes="title")
+            yield Input(
+                placeholder="type to filter (name or description)",
+                id="preset-filter",
+                compact=True,
+                select_on_focus=False,
             )
-            yield Input(placeholder="type to filter", id="preset-filter", compact=True)
             yield OptionList(*self._options(""), id="preset-list", compact=True)
             yield Static("", id="preview")
             if self.problems:
                 shown = "\n".join(f"skipped {p}" for p in self.problems[:4])
                 yield Static(Text(shown), id="problems")  # file text: never read as markup
+            yield Static(PICKER_KEYS if self.manage else CHOOSE_KEYS, classes="hint")
 
     def _options(self, text: str) -> list[Option]:
         words = text.lower().split()
@@ -182,7 +202,10 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
         for name, p in self.presets.items():
             if all(w in f"{name} {p.summary}".lower() for w in words):
                 tag = "built-in" if p.builtin else "yours"
-                out.append(Option(f"{name:<28} {tag}", id=name))
+                mark = "▸" if name == self.current else " "
+                prompt = Text.assemble(mark, (f"{name:<28}", "bold" if mark != " " else ""))
+                prompt.append(f" {tag}", style="dim")
+                out.append(Option(prompt, id=name))
         return out
 
     def on_mount(self) -> None:
@@ -191,13 +214,28 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
             options.highlighted = options.get_option_index(self.current)
         elif options.option_count:
             options.highlighted = 0
-        options.focus()
+        self.query_one("#preset-filter", Input).focus()
         self._preview()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed while the list has the focus goes to the filter."""
+        box = self.query_one("#preset-filter", Input)
+        if event.is_printable and event.character and self.focused is not box:
+            event.stop()
+            event.prevent_default()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            now = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = min(max(now + step, 0), options.option_count - 1)
 
     def _preview(self) -> None:
         options = self.query_one(OptionList)
         i = options.highlighted
-        text: Text | str = "no preset matches"
+        text = Text("no preset matches what is typed")
         if i is not None and options.option_count:
             name = options.get_option_at_index(i).id
             if name in self.presets:
@@ -225,9 +263,13 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
     def _selected(self) -> None:
         self.action_act("load")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.manage or action != "act" or parameters[:1] == ("load",)
+
     def action_act(self, what: str) -> None:
         options = self.query_one(OptionList)
         if options.highlighted is None or not options.option_count:
+            self.notify("no preset matches what is typed", severity="warning", markup=False)
             return
         name = options.get_option_at_index(options.highlighted).id
         if name is None:
@@ -236,85 +278,6 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
             self.notify(f"{name!r} is built in: it cannot be {what}d", severity="warning")
             return
         self.dismiss((what, name))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class PathSuggester(Suggester):
-    """Completes file-system paths as they are typed (the first matching entry)."""
-
-    def __init__(self) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-
-    async def get_suggestion(self, value: str) -> str | None:
-        if not value:
-            return None
-        expanded = os.path.expanduser(value)
-        folder, prefix = os.path.split(expanded)
-        try:
-            names = sorted(os.listdir(folder or "."))
-        except OSError:
-            return None
-        for name in names:
-            if name.startswith(prefix) and name != prefix and not name.startswith("."):
-                full = os.path.join(folder, name)
-                completed = value[: len(value) - len(prefix)] + name
-                return completed + ("/" if os.path.isdir(full) else "")
-        return None
-
-
-class BenchmarkDialog(ModalScreen[str | None]):
-    """A benchmark file: type a path (Tab/Right accepts the completion) or pick a recent one."""
-
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="BenchmarkDialog")
-        + """
-    BenchmarkDialog OptionList { height: auto; max-height: 10; }
-    """
-    )
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="bench-cancel")]
-
-    def __init__(self, recent: list[str], start: str = "") -> None:
-        super().__init__()
-        self.recent = recent
-        self.start = start
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(
-                "Load measured results (seed JSON, vllm bench serve, llama-bench, Ollama, NIM CSV)",
-                classes="title",
-            )
-            yield Input(
-                self.start,
-                placeholder="path/to/results.json",
-                suggester=PathSuggester(),
-                id="bench-path",
-                compact=True,
-            )
-            yield Static("", classes="reason", id="bench-reason")
-            if self.recent:
-                yield Label("recent files", classes="hint")
-                yield OptionList(
-                    *[Option(p, id=str(i)) for i, p in enumerate(self.recent)],
-                    id="bench-recent",
-                    compact=True,
-                )
-
-    @on(Input.Submitted, "#bench-path")
-    def _submit(self, event: Input.Submitted) -> None:
-        path = Path(os.path.expanduser(event.value.strip()))
-        if not path.is_file():
-            self.query_one("#bench-reason", Static).update(
-                f"{path}: no such file (give the path of a results file)"
-            )
-            return
-        self.dismiss(str(path))
-
-    @on(OptionList.OptionSelected, "#bench-recent")
-    def _recent(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.recent[int(event.option.id or 0)])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

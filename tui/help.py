@@ -8,12 +8,21 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
+from tui.panes.jumps import JUMPS, key_of
+from tui.screens.main import MIN_SIZE
+
+_HELP = """\
 # tokentui
 
-Pick a **model**, a **GPU** (count, tensor-parallel degree, price) and a **workload** on the left;
-every change recomputes and redraws at once. The strip at the bottom sums up the selected point of
-the load axis.
+Pick a **model**, a **GPU** (count, tensor-parallel degree, price) and a **workload** in the side
+panel's three tabs (**Model**, **GPU**, **Load**); every change recomputes and redraws at once. The
+strip at the bottom sums up the selected point of the load axis.
+
+**Jump keys** reach each input in one key from the charts (each is shown at the end of its input's
+row); in a text field the letters type, so press Esc first, or hold Alt. The focused input's label
+is shown reversed. A tab marked **!** holds an input that makes no scenario with the others (TP 3
+on 8 GPUs): the reason is under that input, and the charts keep the last valid scenario until it
+is fixed, at that input or at the other one of the pair.
 
 The workload's **load** is a static batch (B requests at once, decoded in lock-step: the article's
 benchmark) or a serving load on an **engine** (vLLM, SGLang, TensorRT-LLM, llama.cpp): a
@@ -57,6 +66,18 @@ Ctrl+S saves the run (a results file Ctrl+B loads); Ctrl+F fits the realistic fa
 saves them as a profile, which the scenario then uses. The API key, if the server wants one,
 comes from TOKENTUI_API_KEY or OPENAI_API_KEY.
 
+## Side by side (key p) and export (key x)
+
+**p** pins the scenario on screen as **A** (the palette pins a preset instead); every change
+after it is **B**. The throughput, cost, context, serving and latency charts draw A's lines dotted
+beside B's solid (in place of the other mode's, or the p99s), at the same loads; the summary's last
+line gives A's TPOT, throughput, cost and sequences that fit, each with the ratio B / A (green where
+B is better, red where A is). p again unpins.
+
+**x** writes the visible chart's numbers (CSV), those with the scenario and the summary's point
+(JSON; with A pinned, the side-by-side too) and the screen (SVG) into the folder tokentui started
+in (else the user folder's exports/); a notification names the files. The palette writes each one.
+
 ## Keys
 
 | key | action |
@@ -64,20 +85,30 @@ comes from TOKENTUI_API_KEY or OPENAI_API_KEY.
 | 1 - 6, 8, 9 | show a chart (7: the measured-results table) |
 | [ / ] | previous / next point of the load axis (batch, users, rate, requests) for the summary |
 | m | switch realistic / ideal |
+| p | pin this scenario as A, to compare the next with (p again unpins) |
+| x | export the chart's data (CSV, JSON) and the screen (SVG) |
 | Ctrl+S | save the scenario as a preset |
 | Ctrl+O | load a preset (Ctrl+D delete, Ctrl+R rename) |
 | Ctrl+B | load measured results: they appear on the throughput chart and in the Measured tab |
 | b | bench: measure a running server (URL, levels), live, next to the prediction |
 | d | dark / light theme |
-| Tab, Shift+Tab | move between fields |
+{jumps}
+| Tab, Shift+Tab | move between fields (a field in another tab brings it to the front) |
 | Esc | leave a field (back to the charts) |
 | Ctrl+P | command palette: every action |
 | ? or F1 | this help |
 | Ctrl+Q | quit |
 
-Modes: **realistic** uses efficiencies and overheads fitted to measured vLLM runs (editable on the
-left); **ideal** is 100% of peak with no overheads, the article's first-principles line.
+Modes: **realistic** uses efficiencies and overheads fitted to measured vLLM runs (editable in the
+Load tab, under "realistic factors"); **ideal** is 100% of peak with no overheads, the article's
+first-principles line.
+
+The terminal needs at least {min_size} cells; below that the screen says so until it is enlarged.
 """
+#: The help, with a row per jump key (:data:`tui.panes.jumps.JUMPS`).
+HELP = _HELP.replace(
+    "{jumps}", "\n".join(f"| {key_of(j.name)} | jump to {j.help} |" for j in JUMPS)
+).replace("{min_size}", f"{MIN_SIZE.width} x {MIN_SIZE.height}")
 
 
 class HelpScreen(ModalScreen[None]):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -93,8 +94,13 @@ class Field(Vertical):
     Field > Horizontal { height: 1; }
     Field Label { width: 12; color: $text-muted; }
     Field Input { width: 1fr; height: 1; }  /* fixed size: typing needs no relayout */
-    Field .error { color: $error; height: auto; display: none; }
+    Field .key { width: 2; padding-left: 1; color: $text-accent; text-style: bold; }
+    Field .error { color: $text-error; height: auto; display: none; }
     Field .error.-shown { display: block; }
+    /* The focused field, plain in any theme: its label reversed, its input tinted. */
+    Field.-focus Label { color: $text; text-style: bold reverse; }
+    Field Input:focus { background: $primary 35%; }
+    Field.-joint Label { color: $text-error; }
     """
 
     def __init__(
@@ -107,7 +113,9 @@ class Field(Vertical):
         placeholder: str = "",
         tooltip: str | None = None,
         id: str | None = None,
+        key: str = "",
     ) -> None:
+        """``key``: the jump key shown at the row's end (:mod:`tui.panes.jumps`)."""
         super().__init__(id=id or f"field-{name.replace('.', '-')}")
         self.field_name = name
         self.label = label
@@ -115,7 +123,10 @@ class Field(Vertical):
         self.parse = parse
         self.placeholder = placeholder
         self.help = tooltip
-        self._error = ""
+        self.key = key
+        self._error = ""  # the error line as shown
+        self._refused = ""  # why the text typed is refused (the field's own check)
+        self.joint = ""  # why the value, with the others, makes no scenario (the screen's)
         self._reported = value  # the text whose value the app already has
 
     def compose(self) -> ComposeResult:
@@ -131,6 +142,8 @@ class Field(Vertical):
             )
             field_input.tooltip = self.help
             yield field_input
+            if self.key:
+                yield Label(self.key, classes="key")
         yield Static("", classes="error")
 
     @property
@@ -151,12 +164,36 @@ class Field(Vertical):
             self.set_value(text)
 
     def show_error(self, message: str | None) -> None:
-        if (message or "") == self._error:
+        """Say why the text typed is refused (None: it is not)."""
+        self._refused = message or ""
+        self._show()
+
+    def show_joint(self, message: str | None) -> None:
+        """Say why the value, with the other inputs, makes no scenario (None: it does now): the
+        screen files such an error under the field it names (:attr:`InputError.field`)."""
+        self.joint = message or ""
+        self.set_class(bool(self.joint), "-joint")
+        self._show()
+
+    def _show(self) -> None:
+        text = self._refused or self.joint
+        if text == self._error:
             return  # unchanged: no repaint, no relayout
-        self._error = message or ""
+        self._error = text
         error = self.query_one(".error", Static)
-        error.update(self._error)
-        error.set_class(bool(message), "-shown")
+        error.update(text)
+        error.set_class(bool(text), "-shown")
+
+    @property
+    def error(self) -> str:
+        """The error line as shown (empty when there is none)."""
+        return self._error
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focus")  # a class restyles the label (:focus-within does not)
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focus")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -178,8 +215,8 @@ class Choice(Widget, can_focus=True):
     previous/next value. Much lighter than a Select (no overlay), and keyboard first."""
 
     DEFAULT_CSS = """
-    Choice { height: 1; width: 1fr; background: $boost; padding: 0 1; }
-    Choice:focus { background: $primary 40%; text-style: bold; }
+    Choice { height: 1; width: 1fr; background: $boost; padding: 0 0 0 1; }
+    Choice:focus { background: $primary; color: $text; text-style: bold; }
     Choice:disabled { color: $text-disabled; }
     """
     BINDINGS = [
@@ -198,18 +235,26 @@ class Choice(Widget, can_focus=True):
         *,
         id: str | None = None,
         tooltip: str | None = None,
+        key: str = "",
     ) -> None:
+        """``key``: the jump key shown at the right end (:mod:`tui.panes.jumps`)."""
         super().__init__(id=id)
         self.field_name = name
         self.label = label
+        self.key = key
         self.options = list(options)  # (value, shown text)
         self.set_reactive(Choice.value, value)
         if tooltip:
             self.tooltip = tooltip
 
-    def render(self) -> str:
+    def render(self) -> Text:
         shown = dict(self.options).get(self.value, self.value)
-        return f"{self.label}: {shown} ◂▸"
+        text = Text(f"{self.label}: {shown} ◂▸")
+        if self.key:  # right-aligned, where a field shows its key
+            gap = max(1, self.content_size.width - text.cell_len - len(self.key))
+            text.append(" " * gap)
+            text.append(self.key, style="bold")
+        return text
 
     def action_step(self, step: int) -> None:
         values = [v for v, _ in self.options]

@@ -25,6 +25,9 @@ from engine.physics.arch import (
 )
 from engine.physics.load import LoadRun
 from engine.physics.memory import MemoryPlan, check_fits, memory_plan, min_gpus
+from engine.physics.static_batch import StaticBatchRun
+from engine.physics.static_batch import run as static_run
+from engine.physics.step import StepCost
 from engine.physics.sweeps import Boundness, ContextSweep, boundness, context_sweep
 from engine.scenario.scenario import Scenario
 
@@ -40,6 +43,108 @@ class Roofline:
     decode_ai: float
     prefill_flops_per_s: float  # achieved, per GPU, in the scenario's mode
     decode_flops_per_s: float
+
+
+@dataclass(frozen=True)
+class DecodeStep:
+    """The time per output token at each point of the load axis, split by resource. A decode
+    step is max(compute, memory) + communication + overhead: the smaller of compute and memory
+    runs under the larger (hidden), it adds nothing. A static batch that runs in waves averages
+    its waves' parts as its time per output token does (per sequence); a serving load's steps
+    also carry prompt chunks (``prompts_s``: the rest of its inter-token latency)."""
+
+    compute_s: Array
+    weights_s: Array  # weight and activation reads
+    kv_s: Array  # KV-cache reads
+    comm_s: Array
+    overhead_s: Array
+    prompts_s: Array
+
+    @property
+    def memory_s(self) -> Array:
+        return self.weights_s + self.kv_s
+
+    @property
+    def compute_bound(self) -> npt.NDArray[np.bool_]:
+        return self.compute_s >= self.memory_s
+
+    @property
+    def hidden_s(self) -> Array:
+        """What overlaps: the smaller of compute and memory."""
+        return np.minimum(self.compute_s, self.memory_s)
+
+    @property
+    def time_s(self) -> Array:
+        """The step: max(compute, memory) + communication + overhead (+ prompt chunks)."""
+        top = np.maximum(self.compute_s, self.memory_s)
+        return top + self.comm_s + self.overhead_s + self.prompts_s
+
+
+def _step_parts(r: LoadRun) -> list[Array]:
+    n = np.shape(r.load)
+    parts = (
+        r.step_compute_s,
+        np.asarray(r.step_weights_s) + np.asarray(r.step_act_s),
+        r.step_kv_s,
+        r.step_comm_s,
+        r.step_overhead_s,
+    )
+    return [np.broadcast_to(np.asarray(p, dtype=np.float64), n) for p in parts]
+
+
+def _static_parts(s: Scenario, r: StaticBatchRun) -> list[Array]:
+    """A static batch's decode step split as :meth:`StepCost.decode` prices it: with pipeline
+    stages a round costs one micro-batch's reads and collectives and the stage hops (which the
+    run's own split leaves out), on the run's first wave at its mean context."""
+    cost = StepCost(s)
+    b = np.asarray(r.concurrent, dtype=np.float64)
+    micro = cost.micro(b)
+    mean_l = s.input_tokens + (max(s.output_tokens - 1, 1) + 1) / 2.0
+    c0, c1, m0, m1 = cost.decode_step_lines(b)
+    comm = np.asarray(cost.comm_per_step(micro)) + cost.hops(micro)
+    parts = (c0 + c1 * mean_l, m0, m1 * mean_l, comm, r.step_overhead_s)
+    return [np.broadcast_to(np.asarray(p, dtype=np.float64), b.shape) for p in parts]
+
+
+def decode_step(s: Scenario, r: LoadRun) -> DecodeStep:
+    """The parts of the time per output token of run ``r`` of ``s`` (see :class:`DecodeStep`)."""
+    if not isinstance(r, StaticBatchRun):
+        parts = _step_parts(r)
+        step = np.maximum(parts[0], parts[1] + parts[2]) + parts[3] + parts[4]
+        rest = np.maximum(np.asarray(r.tpot_s, dtype=np.float64) - step, 0.0)
+        return _decode_step(parts, rest)
+    parts = _static_parts(s, r)
+    if np.any(r.waves > 1):  # the last wave is smaller: run it alone, weight as TPOT does
+        b = np.ceil(r.batch / s.replicas)
+        full = r.waves - 1
+        last = b - full * r.concurrent
+        tail = _static_parts(s, static_run(s, last * s.replicas, s.input_tokens, s.output_tokens))
+        parts = [(full * r.concurrent * p + last * q) / b for p, q in zip(parts, tail, strict=True)]
+    return _decode_step(parts, np.zeros(np.shape(r.load)))
+
+
+def _decode_step(parts: list[Array], prompts: Array) -> DecodeStep:
+    compute, weights, kv, comm, overhead = parts
+    return DecodeStep(compute, weights, kv, comm, overhead, prompts)
+
+
+def max_prompt_tokens(plan: MemoryPlan, seqs: int, output_tokens: int, block: int) -> int:
+    """The longest prompt with which ``seqs`` sequences (on one replica) of it and
+    ``output_tokens`` more still fit in the KV budget at once, in whole KV blocks as
+    :func:`memory_plan` counts them; 0 when not even a one-token prompt does."""
+    if plan.kv_budget_bytes <= 0 or seqs < 1:
+        return 0
+    blocks = int(plan.kv_budget_bytes // (seqs * block * plan.kv_per_token_bytes))
+    return max(0, blocks * block - output_tokens)
+
+
+def kv_wall_batch(plan: MemoryPlan, contexts: npt.ArrayLike, block: int) -> Array:
+    """The most sequences (all replicas) whose KV cache fits at once at each context length."""
+    ctx = np.asarray(contexts, dtype=np.float64)
+    per_seq = np.ceil(ctx / block) * block * plan.kv_per_token_bytes
+    seqs = np.floor(max(plan.kv_budget_bytes, 0.0) / per_seq)
+    wall: Array = seqs * plan.replicas
+    return wall
 
 
 @dataclass(frozen=True)
@@ -99,6 +204,19 @@ class Dashboard:
         return context_sweep(s, self.batch, s.output_tokens, context_points(s))
 
     @cached_property
+    def step(self) -> DecodeStep:
+        """The time per output token over the load axis, split by resource."""
+        return decode_step(self.scenario, self.run)
+
+    @property
+    def context_wall(self) -> int:
+        """The longest prompt with which the selected batch still fits in the KV cache at once
+        (the Context chart's wall), in tokens."""
+        s = self.scenario
+        seqs = math.ceil(self.batch / s.replicas)
+        return max_prompt_tokens(self.plan, seqs, s.output_tokens, s.engine.block_size)
+
+    @cached_property
     def grid(self) -> Boundness:
         gb, gc = grid_axes(self.scenario, float(np.max(self.run.batch)))
         return boundness(self.scenario, gb, gc)
@@ -156,6 +274,12 @@ def nearest_load(loads: Array, wanted: float) -> int:
     return int(np.argmin(np.abs(scale - math.log(max(wanted, 1e-9)))))
 
 
+def default_point(run: LoadRun) -> int:
+    """The point a view selects unless told: the middle of those that fit (the first if none)."""
+    fitting = [i for i, ok in enumerate(np.asarray(run.fits).ravel()) if ok]
+    return fitting[len(fitting) // 2] if fitting else 0
+
+
 def build(s: Scenario, other_mode: Scenario, selected_load: float | None = None) -> Dashboard:
     """All the app's numbers for ``s``; ``other_mode`` is ``s`` in the other mode (the comparison
     lines); ``selected_load`` picks the summary's point of the load axis (the nearest; default:
@@ -168,11 +292,7 @@ def build(s: Scenario, other_mode: Scenario, selected_load: float | None = None)
         fit_error = str(exc)
     run = s.run()
     loads = np.asarray(run.load, dtype=np.float64).ravel()
-    if selected_load is None:
-        fitting = [i for i, ok in enumerate(np.asarray(run.fits).ravel()) if ok]
-        selected = fitting[len(fitting) // 2] if fitting else 0
-    else:
-        selected = nearest_load(loads, selected_load)
+    selected = default_point(run) if selected_load is None else nearest_load(loads, selected_load)
     return Dashboard(
         scenario=s,
         other_mode=other_mode,

@@ -24,6 +24,7 @@ import numpy as np
 
 from engine.views.dashboard import Dashboard
 from engine.views.report import jsonable, points, scenario_dict
+from engine.views.side_by_side import SideBySide, as_dict
 
 #: Charts whose x axis is the load (batch, concurrency or rate).
 LOAD_CHARTS = ("throughput", "bottlenecks", "cost", "serving", "latency", "measured")
@@ -116,15 +117,19 @@ def summary_dict(d: Dashboard) -> dict[str, Any]:
     }
 
 
-def to_json(d: Dashboard, chart: str) -> str:
+def to_json(d: Dashboard, chart: str, pinned: SideBySide | None = None) -> str:
+    """The chart's table, the scenario and the summary's point (and with a pinned scenario, the
+    side-by-side comparison at that point)."""
     cols, rows = chart_table(d, chart)
-    data = {
+    data: dict[str, Any] = {
         "chart": chart,
         "scenario": jsonable(scenario_dict(d.scenario)),
         "summary": summary_dict(d),
         "columns": cols,
         "rows": [[_cell(v) for v in row] for row in rows],
     }
+    if pinned is not None:
+        data["side_by_side"] = jsonable(as_dict(pinned))
     return json.dumps(data, indent=1, allow_nan=False, default=_default) + "\n"
 
 

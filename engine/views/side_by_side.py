@@ -3,7 +3,11 @@
 Both are evaluated on B's load axis (A's workload kind and lengths stay A's own: the load value is
 what is shared), so each point compares the same batch, concurrency or rate. :func:`rows` gives,
 per metric, both values and the ratio B / A; :func:`side_by_side_table` is the text the CLI prints
-(``tokentui estimate --compare-preset NAME``) and the app's summary shows for the selected point.
+(``tokentui estimate --compare-preset NAME``), :func:`side_by_side_dict` its JSON; the app builds
+:func:`compare_runs` from the runs it has drawn (the summary's line, the charts' dotted lines).
+
+A's load kind may differ from B's (a static batch pinned, a concurrency now): then there is no
+shared load, and A is taken at its own default point, which the table says.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.physics.load import LoadRun
 from engine.physics.memory import memory_plan
 from engine.scenario.scenario import Scenario
+from engine.views.dashboard import default_point, nearest_load
 from engine.views.format import human_bytes, human_seconds, layout_words
 
 #: (key, label, what a larger value is: "better", "worse" or "" (neither), how it is shown)
@@ -29,9 +35,10 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
     ("per_request_tokens_per_s", "tok/s per request", "better", "rate"),
     ("cost_per_1m_input_usd", "$ / 1M input", "worse", "usd"),
     ("cost_per_1m_output_usd", "$ / 1M output", "worse", "usd"),
-    ("memory_per_gpu_bytes", "memory per GPU", "", "bytes"),
+    ("memory_per_gpu_bytes", "weights + workspace", "", "bytes"),
     ("max_batch", "most sequences that fit", "better", "count"),
 )
+KINDS = {key: kind for key, _, _, kind in METRICS}
 
 
 @dataclass(frozen=True)
@@ -83,20 +90,71 @@ def _values(s: Scenario, r: LoadRun, i: int) -> dict[str, float]:
     }
 
 
-def rows(pinned: Scenario, current: Scenario, load: float | None = None) -> list[Row]:
-    """Every metric of :data:`METRICS` for both scenarios at ``load`` (a value of the current
-    scenario's load axis; default its first point)."""
+@dataclass(frozen=True)
+class SideBySide:
+    """A (the pinned scenario, on B's load axis where it can be) and B at one load."""
+
+    a: Scenario
+    b: Scenario
+    a_run: LoadRun
+    b_run: LoadRun
+    i: int  # B's point
+    j: int  # A's point: the same load, or A's own default when the kinds differ
+    rows: list[Row]
+
+    @property
+    def same_axis(self) -> bool:
+        return self.a_run.AXIS == self.b_run.AXIS
+
+    def load_of(self, side: str) -> float:
+        run, k = (self.a_run, self.j) if side == "a" else (self.b_run, self.i)
+        return float(np.asarray(run.load, dtype=np.float64).ravel()[k])
+
+
+def _loads(run: LoadRun) -> npt.NDArray[np.float64]:
+    return np.asarray(run.load, dtype=np.float64).ravel()
+
+
+def compare_runs(
+    a_s: Scenario, a_run: LoadRun, b_s: Scenario, b_run: LoadRun, i: int
+) -> SideBySide:
+    """B's point ``i`` against A's point at the same load (``a_s``: the pinned scenario on B's
+    load axis, :func:`on_loads_of`), from runs already made."""
+    a_loads = _loads(a_run)
+    same = a_run.AXIS == b_run.AXIS
+    j = nearest_load(a_loads, float(_loads(b_run)[i])) if same else default_point(a_run)
+    a_vals, b_vals = _values(a_s, a_run, j), _values(b_s, b_run, i)
+    found = [Row(k, label, a_vals[k], b_vals[k], better) for k, label, better, _ in METRICS]
+    return SideBySide(a_s, b_s, a_run, b_run, i, j, found)
+
+
+def side_by_side(pinned: Scenario, current: Scenario, load: float | None = None) -> SideBySide:
+    """Both scenarios at ``load``, a value of the current scenario's load axis (the nearest;
+    default: the point the app selects, the middle of those that fit)."""
     a_s = on_loads_of(pinned, current)
-    a_run, b_run = a_s.run(), current.run()
-    loads = np.asarray(b_run.load, dtype=np.float64).ravel()
-    i = 0 if load is None else int(np.argmin(np.abs(loads - load)))
-    a_loads = np.asarray(a_run.load, dtype=np.float64).ravel()
-    j = int(np.argmin(np.abs(a_loads - loads[i]))) if a_loads.size else 0
-    a_vals, b_vals = _values(a_s, a_run, j), _values(current, b_run, i)
-    return [Row(k, label, a_vals[k], b_vals[k], better) for k, label, better, _ in METRICS]
+    b_run = current.run()
+    i = default_point(b_run) if load is None else nearest_load(_loads(b_run), load)
+    return compare_runs(a_s, a_s.run(), current, b_run, i)
 
 
-def _shown(kind: str, value: float) -> str:
+def rows(pinned: Scenario, current: Scenario, load: float | None = None) -> list[Row]:
+    """Every metric of :data:`METRICS` for both scenarios at ``load``."""
+    return side_by_side(pinned, current, load).rows
+
+
+def winner(r: Row, names: tuple[str, str] = ("A", "B")) -> str:
+    """The side the metric favours ("" for a tie within 0.5%, or a metric neither way)."""
+    ratio = r.ratio
+    if not (r.better and math.isfinite(ratio) and abs(ratio - 1) > 0.005):
+        return ""
+    a, b = names
+    larger = b if ratio > 1 else a
+    return larger if r.better == "better" else (a if larger == b else b)
+
+
+def shown(key: str, value: float) -> str:
+    """A metric's value as the table shows it (``-`` where it has none)."""
+    kind = KINDS[key]
     if not math.isfinite(value):
         return "-"
     if kind == "time":
@@ -118,6 +176,16 @@ def describe(s: Scenario) -> str:
     )
 
 
+def _at(sbs: SideBySide, names: tuple[str, str]) -> str:
+    b_at = f"{sbs.b_run.AXIS} {sbs.load_of('b'):g}"
+    if sbs.same_axis:
+        return f"at {b_at}"
+    a, b = names
+    return f"at {b_at} ({b}); {a} is a {sbs.a_run.AXIS} load: its {sbs.a_run.AXIS} " + (
+        f"{sbs.load_of('a'):g}, no shared load"
+    )
+
+
 def side_by_side_table(
     pinned: Scenario,
     current: Scenario,
@@ -125,28 +193,19 @@ def side_by_side_table(
     names: tuple[str, str] = ("A", "B"),
 ) -> str:
     """A and B at one load, each metric with the ratio B / A and which side it favours."""
-    found = rows(pinned, current, load)
-    b_run = current.run()
-    loads = np.asarray(b_run.load, dtype=np.float64).ravel()
-    at = loads[0] if load is None else loads[int(np.argmin(np.abs(loads - load)))]
+    sbs = side_by_side(pinned, current, load)
     a, b = names
     lines = [
         f"{a}: {describe(pinned)}",
         f"{b}: {describe(current)}",
-        f"at {b_run.AXIS} {at:g}",
+        _at(sbs, names),
         f"{'':<24} {a:>12} {b:>12} {b + ' / ' + a:>9}  better",
     ]
-    kinds = {k: kind for k, _, _, kind in METRICS}
-    for r in found:
-        ratio = r.ratio
-        winner = ""
-        if r.better and math.isfinite(ratio) and abs(ratio - 1) > 0.005:
-            larger = b if ratio > 1 else a
-            winner = larger if r.better == "better" else (a if larger == b else b)
-        shown_ratio = f"{ratio:.2f}x" if math.isfinite(ratio) else "-"
+    for r in sbs.rows:
+        ratio = f"{r.ratio:.2f}x" if math.isfinite(r.ratio) else "-"
         lines.append(
-            f"{r.label:<24} {_shown(kinds[r.key], r.a):>12} {_shown(kinds[r.key], r.b):>12} "
-            f"{shown_ratio:>9}  {winner}"
+            f"{r.label:<24} {shown(r.key, r.a):>12} {shown(r.key, r.b):>12} {ratio:>9}  "
+            f"{winner(r, names)}".rstrip()
         )
     return "\n".join(lines)
 
@@ -154,16 +213,27 @@ def side_by_side_table(
 def side_by_side_dict(
     pinned: Scenario, current: Scenario, load: float | None = None
 ) -> dict[str, Any]:
+    """The table's numbers (:func:`as_dict`)."""
+    return as_dict(side_by_side(pinned, current, load))
+
+
+def as_dict(sbs: SideBySide) -> dict[str, Any]:
+    """Both scenarios, the load of each side, every metric (a value or ratio that has none is
+    null) and the side it favours."""
     return {
-        "a": describe(pinned),
-        "b": describe(current),
+        "a": describe(sbs.a),
+        "b": describe(sbs.b),
+        "axis": {"a": sbs.a_run.AXIS, "b": sbs.b_run.AXIS},
+        "load": {"a": sbs.load_of("a"), "b": sbs.load_of("b")},
         "rows": [
             {
                 "metric": r.key,
-                "a": r.a,
-                "b": r.b,
+                "label": r.label,
+                "a": r.a if math.isfinite(r.a) else None,
+                "b": r.b if math.isfinite(r.b) else None,
                 "ratio": r.ratio if math.isfinite(r.ratio) else None,
+                "better": winner(r) or None,
             }
-            for r in rows(pinned, current, load)
+            for r in sbs.rows
         ],
     }

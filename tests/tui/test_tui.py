@@ -8,7 +8,7 @@ import sys
 import types
 
 import pytest
-from support import app_from_args
+from support import app_from_args, set_field
 from textual.widgets import Input
 
 from engine.storage.catalog import default_catalog, match_gpu_name
@@ -28,15 +28,6 @@ def make_app(*args: str) -> TokentuiApp:
 
 def summary(app: TokentuiApp) -> str:
     return str(app.main.query_one(SummaryStrip).render())
-
-
-async def set_field(pilot, app: TokentuiApp, name: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    field_input = app.main.field(name).input
-    field_input.focus()
-    await pilot.pause()
-    field_input.value = ""
-    await pilot.press(*list(text))
-    await pilot.pause()
 
 
 async def test_starts_with_the_article_setup() -> None:

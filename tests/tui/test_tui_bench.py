@@ -5,12 +5,10 @@ reader reads, and a calibration saved as a profile that the scenario then uses."
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from bench_fakes import FakeServer
-from support import app_from_args
+from support import app_from_args, until
 from textual.widgets import DataTable, Input, Static
 
 from engine.measure.detect import load_measurement
@@ -34,15 +32,6 @@ def bench_of(app: TokentuiApp) -> BenchScreen:
     screen = app.screen
     assert isinstance(screen, BenchScreen)
     return screen
-
-
-async def until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until ``condition`` holds (a run is real async work, not one frame)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out"
-        await pilot.pause(0.05)
 
 
 async def open_bench(pilot, app: TokentuiApp) -> BenchScreen:  # type: ignore[no-untyped-def]

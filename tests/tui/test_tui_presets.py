@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import BENCHMARKS, app_from_args
+from support import BENCHMARKS, app_from_args, type_into
 from textual.widgets import Input, TabbedContent
 
 from engine.storage.presets import user_presets_dir
@@ -20,13 +20,6 @@ SEED = BENCHMARKS / "tokenomics-vllm"
 def app() -> TokentuiApp:
     made: TokentuiApp = app_from_args()
     return made
-
-
-async def type_into(pilot, widget: Input, text: str) -> None:  # type: ignore[no-untyped-def]
-    widget.focus()
-    widget.value = ""
-    await pilot.press(*list(text))
-    await pilot.pause()
 
 
 async def test_save_then_change_marks_unsaved() -> None:
@@ -84,8 +77,10 @@ async def test_bad_names_are_refused_in_the_dialog() -> None:
         await type_into(pilot, dialog.query_one(Input), "article-70b-4xh100")
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(a.screen, MainScreen)
-        assert any("built-in" in n.message for n in a._notifications)
+        # a built-in name keeps the dialog, with the name as typed and why (issue #12)
+        assert a.screen is dialog
+        assert dialog.query_one(Input).value == "article-70b-4xh100"
+        assert "built-in" in str(dialog.query_one("#name-reason").render())
 
 
 async def test_overwrite_asks_first() -> None:

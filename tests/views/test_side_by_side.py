@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 from support import make_scenario
 
-from engine.views.side_by_side import rows, side_by_side_table
+from engine.views.report import jsonable
+from engine.views.side_by_side import rows, side_by_side, side_by_side_dict, side_by_side_table
 
 
 def test_each_side_is_its_own_estimate_at_the_shared_batch() -> None:
@@ -50,3 +52,22 @@ def test_serving_loads_compare_at_the_same_concurrency() -> None:
     own = a.run()
     loads = np.asarray(own.load).ravel()
     assert found["tpot_s"].a == pytest.approx(float(own.tpot_s[list(loads).index(32)]))
+
+
+def test_another_load_kind_is_taken_at_its_own_middle_point() -> None:
+    a = make_scenario("llama-3.1-8b", "h100-sxm", gpus=1, batch_sizes=[1, 4, 16, 64, 256])
+    b = make_scenario("llama-3.1-8b", "h100-sxm", gpus=1, load="concurrency", concurrency=(8, 32))
+    sbs = side_by_side(a, b, 32)
+    assert not sbs.same_axis and sbs.load_of("b") == 32
+    fitting = [x for x, ok in zip([1, 4, 16, 64, 256], a.run().fits.tolist(), strict=True) if ok]
+    assert sbs.load_of("a") == fitting[len(fitting) // 2]
+    assert "no shared load" in side_by_side_table(a, b, 32).splitlines()[2]
+
+
+def test_a_rate_of_all_at_once_meets_its_like() -> None:
+    a = make_scenario("llama-3.1-8b", "h100-sxm", gpus=1, load="rate", rates=(1.0, 4.0, math.inf))
+    b = make_scenario("llama-3.1-8b", "l40s", gpus=1, load="rate", rates=(2.0, math.inf))
+    sbs = side_by_side(a, b, math.inf)
+    assert sbs.load_of("a") == math.inf and sbs.load_of("b") == math.inf
+    data = side_by_side_dict(a, b, math.inf)
+    json.dumps(jsonable(data), allow_nan=False)  # strict JSON: no Infinity token

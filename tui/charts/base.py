@@ -1,8 +1,11 @@
-"""What every chart shares: the colours, log-axis ticks, the load axis and the Chart base class.
+"""What every chart shares: the colours, the ticks, the load axis, the legend and the Chart base.
 
 Every chart uses its widget's own ``plt`` (never the global plotext module), clears and redraws
 in :meth:`Chart.show`, then refreshes. Log scales crash textual-plotext on re-render, so log axes
-are drawn as log2/log10 of the values on a linear axis with readable tick labels.
+are drawn as log2/log10 of the values on a linear axis. Ticks are round (1, 2 or 5 x 10^k, or the
+multiples of such a step); the legend is a line under the plot, never over the data; glyphs are
+those every terminal font has (no braille); colours are made legible on the theme's background; a
+scenario that does not fit says why instead of drawing numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 import textwrap
 import time
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from rich.color import Color as RichColor
 from rich.segment import Segment
@@ -23,74 +27,13 @@ from textual_plotext import PlotextPlot
 from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
 from tui.ansi import ansi_to_strips
+from tui.charts.colours import GREY, RGB, SELECTED, legible, recolour
+from tui.charts.ticks import decade_ticks, nice_ticks, round_125, short
 
-# 24-bit colours: named ones are remapped by terminal palettes and themes.
-BLUE, CYAN, ORANGE, YELLOW = (66, 135, 245), (0, 200, 215), (255, 145, 30), (240, 210, 60)
-RED, GREEN, MAGENTA, GREY = (235, 60, 60), (60, 190, 90), (200, 90, 220), (140, 140, 140)
-REAL, IDEAL, REQ, REQ_IDEAL = BLUE, CYAN, ORANGE, YELLOW
-COMPUTE, MEMORY, FG = BLUE, RED, "default"
 Measured = Sequence[tuple[float, float]]  # (batch, total tokens/s) points
-
-
-def log2_ticks(values: Sequence[float]) -> tuple[list[float], list[str]]:
-    vals = sorted({float(v) for v in values if v > 0})
-    return [math.log2(v) for v in vals], [short(v) for v in vals]
-
-
-def pow2_ticks(lo: float, hi: float, most: int = 9) -> tuple[list[float], list[str]]:
-    """Powers of two between lo and hi (thinned to at most ``most``), on a log2 axis, labelled
-    the way token counts are spoken: 512, 1k, 8k, 128k."""
-    a, b = math.ceil(math.log2(max(lo, 1e-9))), math.floor(math.log2(max(hi, lo * 2)))
-    exps = list(range(a, b + 1)) or [a]
-    step = max(1, math.ceil(len(exps) / most))
-    exps = exps[::step]
-    return [float(e) for e in exps], [_pow2_label(e) for e in exps]
-
-
-def _pow2_label(e: int) -> str:
-    if e >= 20:
-        return f"{2 ** (e - 20)}M"
-    if e >= 10:
-        return f"{2 ** (e - 10)}k"
-    return f"{2**e:g}" if e >= 0 else f"{2.0**e:g}"
-
-
-def log10_ticks(lo: float, hi: float, fmt: str = "{}") -> tuple[list[float], list[str]]:
-    """1-2-5 ticks between lo and hi, on a log10 axis."""
-    lo, hi = max(lo, 1e-12), max(hi, lo * 1.0001)
-    ticks: list[float] = []
-    for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            v = m * 10.0**e
-            if lo / 1.0001 <= v <= hi * 1.0001:
-                ticks.append(v)
-    if len(ticks) > 7:
-        ticks = [t for t in ticks if f"{t:.0e}".startswith("1")]
-    if len(ticks) < 2:
-        ticks = [lo, hi]
-    return [math.log10(t) for t in ticks], [fmt.format(short(t)) for t in ticks]
-
-
-def time_label(t: float) -> str:
-    """A duration as a tick label: 500µs, 20ms, 1.5s, 1,000s."""
-    if t >= 1000:
-        return f"{t:,.0f}s"
-    if t >= 1:
-        return f"{t:.3g}s"
-    if t >= 1e-3:
-        return f"{t * 1e3:.3g}ms"
-    return f"{t * 1e6:.3g}µs"
-
-
-def short(v: float) -> str:
-    if math.isinf(v):
-        return "inf"
-    for unit, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(v) >= size:
-            return f"{v / size:g}{unit}"
-    if abs(v) >= 1 or v == 0:
-        return f"{v:g}"
-    return f"{v:.2g}"
+SOLID, DOTTED = "━━", "••"  # legend samples of a line (plotext's "hd" marker) and of dots
+#: A legend entry: its sample (the glyphs drawn), its name, the sample's colour (None: text's).
+LegendItem = tuple[str, str, RGB | None]
 
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -113,6 +56,13 @@ AXIS_NAMES = {
 AXIS_UNITS = {"rate": "/s"}
 
 
+class Pinned(NamedTuple):
+    """The pinned scenario (A) on the current one's load axis, and its name in the legends."""
+
+    dashboard: Dashboard
+    label: str
+
+
 def serving_run(d: Dashboard) -> ServingRun | None:
     """The run of a serving load (concurrency, rate, offline), or None for the static batch."""
     return d.run if isinstance(d.run, ServingRun) else None
@@ -126,6 +76,17 @@ def load_positions(loads: Sequence[float]) -> list[float]:
     return [math.log2(v) if math.isfinite(v) else top + 1.0 for v in loads]
 
 
+def _limits(target: Any, axis: str, lo: float, hi: float) -> None:
+    if axis == "x":
+        target.xlim(lo, hi)
+    else:
+        target.ylim(lo, hi, yside="right" if axis == "y2" else "left")
+
+
+def rich(rgb: RGB) -> RichColor:
+    return RichColor.from_rgb(*rgb)
+
+
 class Chart(PlotextPlot):
     """Base: a chart that knows how to draw itself from a Dashboard."""
 
@@ -136,9 +97,16 @@ class Chart(PlotextPlot):
         super().__init__(id=id)
         self.dashboard: Dashboard | None = None
         self.measured: Measured = ()
+        self.pinned: Pinned | None = None
         self.draws = 0  # how many times the chart was rebuilt (tests and benchmarks read it)
         self.last_render = 0.0
         self.note = ""  # shown instead of a plot when the scenario has nothing to draw here
+        self.legend_items: list[LegendItem] = []
+        # What the last draw put on the chart (the tests read them): every numeric series by name
+        # in data units, every axis' tick values, and the marks (the selected load, the wall).
+        self.series: dict[str, list[float]] = {}
+        self.ticks: dict[str, list[float]] = {}
+        self.marks: dict[str, float] = {}
         self._title: tuple[str, ...] = ()
         self._drawn_for: tuple[object, ...] = ()  # the theme and size of the last draw
         self._strips: list[Strip] = []
@@ -156,15 +124,35 @@ class Chart(PlotextPlot):
             if self.note:
                 self._strips = self._note_strips(width, height)
             else:
-                self.plt.plotsize(width, height)
-                self.plt._set_size(width, height)  # as PlotextPlot.render: resizing needs both
-                self.plt.theme(self._get_plotext_theme_name(self.app.theme))
-                self._strips = ansi_to_strips(self._build_titled(), width)
+                rows = self._legend_rows(width, min(4, (height - 1) // 4)) if height >= 10 else []
+                plot = height - len(rows)
+                strips = self.build_strips(width, plot)[:plot]
+                strips += [Strip.blank(width)] * (plot - len(strips))
+                self._strips = strips + [self._legend_strip(row, width) for row in rows]
             self._built_for = key
             self.last_render = time.perf_counter()  # benchmarks: when the chart was last drawn
         if 0 <= y < len(self._strips):
             return self._strips[y]
         return Strip.blank(self.size.width)
+
+    def surface(self) -> RGB:
+        """The chart's background: the theme's surface (as textual-plotext's own theme)."""
+        return Color.parse(self.app.theme_variables.get("surface", "black")).rgb
+
+    def foreground(self) -> RGB:
+        fg = Color.parse(self.app.theme_variables.get("foreground", "white"))
+        return (Color.parse(f"rgb{self.surface()}") + fg).rgb
+
+    def build_strips(self, width: int, height: int) -> list[Strip]:
+        """The plot, ``height`` rows of ``width`` cells (a chart may draw on them)."""
+        return ansi_to_strips(self.build_plot(width, height), width)
+
+    def build_plot(self, width: int, height: int) -> str:
+        """The plot as plotext's ANSI text at this size, its colours legible on the theme."""
+        self.plt.plotsize(width, height)
+        self.plt._set_size(width, height)  # as PlotextPlot.render: resizing needs both
+        self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+        return recolour(self._build_titled(), self.surface())
 
     def _note_strips(self, width: int, height: int) -> list[Strip]:
         """The note, wrapped and centred, in the theme's muted text on its surface."""
@@ -183,8 +171,41 @@ class Chart(PlotextPlot):
             out[top + i] = Strip([Segment(line.center(width)[:width], style)])
         return out
 
-    def show(self, d: Dashboard, measured: Measured = ()) -> None:
-        self.dashboard, self.measured = d, measured
+    def legend(self, *items: LegendItem) -> None:
+        """Entries of the legend line(s) under the plot."""
+        self.legend_items.extend(items)
+
+    def _legend_rows(self, width: int, most: int) -> list[list[LegendItem]]:
+        """The entries in rows of the width, each in the first row with room for it."""
+        rows: list[list[LegendItem]] = []
+        used: list[int] = []
+        for item in self.legend_items:
+            size = len(item[0]) + 1 + len(item[1])
+            k = next((k for k, u in enumerate(used) if u + 2 + size <= width - 2), len(rows))
+            if k == len(rows):
+                rows.append([])
+                used.append(-2)
+            rows[k].append(item)
+            used[k] += 2 + size
+        return rows[:most]
+
+    def _legend_strip(self, row: list[LegendItem], width: int) -> Strip:
+        bg, fg = self.surface(), self.foreground()
+        text = Style(color=rich(fg), bgcolor=rich(bg))
+        segments: list[Segment] = []
+        for sample, name, color in row:
+            if segments:
+                segments.append(Segment("  ", text))
+            ink = legible(color, bg) if color else fg
+            segments.append(Segment(sample, Style(color=rich(ink), bgcolor=rich(bg), bold=True)))
+            segments.append(Segment(f" {name}", text))
+        pad = max(0, (width - sum(len(s.text) for s in segments)) // 2)
+        return Strip([Segment(" " * pad, text), *segments]).adjust_cell_length(width, text)
+
+    def show(self, d: Dashboard, measured: Measured = (), pinned: Pinned | None = None) -> None:
+        """Draw ``d`` (with ``measured`` points, and the ``pinned`` scenario's lines dotted where
+        the chart has lines over the load axis)."""
+        self.dashboard, self.measured, self.pinned = d, measured, pinned
         self._draw(d)
         self.draws += 1
         self.refresh()
@@ -192,16 +213,45 @@ class Chart(PlotextPlot):
     def _draw(self, d: Dashboard) -> None:
         """Draw on the theme's colours and for the chart's size: plotext gives a text (a label, a
         mark) the background of the canvas at the time it is placed, so the theme comes first,
-        and a chart places some by its size in cells; a new theme or size redraws."""
+        and a chart places some by its size in cells; a new theme or size redraws. A scenario
+        in which not one sequence fits draws no numbers: it says why."""
         self.note, self._title = "", ()
+        self.legend_items, self.series, self.ticks, self.marks = [], {}, {}, {}
         self.plt.clear_figure()
         self._drawn_for = (self.app.theme, self.size)
         self._register_theme(self.app.theme)
         self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+        if d.fit_error:
+            self.note = f"DOES NOT FIT: {d.fit_error}"
+            return
         self.draw(d)
 
     def draw(self, d: Dashboard) -> None:  # pragma: no cover - every chart overrides it
         raise NotImplementedError
+
+    def pinned_on(self, d: Dashboard, lines: bool = True) -> Dashboard | None:
+        """The pinned scenario's dashboard, when it can be drawn over ``d`` (the same load axis,
+        and it fits); else None, and the legend says why (``lines``: this chart draws the pinned
+        one's lines; False: it does not, and the legend points to the summary)."""
+        if self.pinned is None:
+            return None
+        a, label = self.pinned
+        why = ""
+        if not lines:
+            why = "compared in the summary"
+        elif a.axis != d.axis:
+            why = f"a {a.axis} load, not drawn on this axis"
+        elif a.fit_error:
+            why = "does not fit, not drawn"
+        if why:
+            self.legend(("A", f"{label}: {why}", GREY))
+            return None
+        return a
+
+    def pinned_legend(self, what: str = "") -> None:
+        """The legend entry of the pinned scenario's dotted lines."""
+        assert self.pinned is not None
+        self.legend((DOTTED, f"A {self.pinned.label}{what}", None))
 
     def set_title(self, *parts: str) -> None:
         """The first part always; the others while they fit the chart's width (fitted when the
@@ -222,24 +272,137 @@ class Chart(PlotextPlot):
                 return out
         return self.plt.build()
 
-    def load_axis(self, d: Dashboard) -> list[float]:
-        """The x axis: the scenario's load (batch sizes, users, rates), on a log2 scale."""
+    def plot_series(
+        self,
+        name: str,
+        xs: Sequence[float],
+        values: Sequence[float],
+        color: RGB | str,
+        marker: str = "hd",
+        *,
+        yside: str = "left",
+        drawn: Sequence[float] | None = None,
+        on: Any = None,
+    ) -> None:
+        """A line, kept in :attr:`series` under ``name`` (in data units); ``drawn``: the values
+        as the axis takes them (their log10 on a log axis)."""
+        self.series[name] = [float(v) for v in values]
+        ys = [float(v) for v in (values if drawn is None else drawn)]
+        (on or self.plt).plot(list(xs), ys, color=color, marker=marker, yside=yside)
+
+    def set_ticks(
+        self,
+        axis: str,
+        values: Sequence[float],
+        labels: Sequence[str] | None = None,
+        positions: Sequence[float] | None = None,
+        *,
+        on: Any = None,
+        key: str | None = None,
+    ) -> None:
+        """Ticks of an axis ("x", "y" or "y2": the right one), kept in :attr:`ticks` (under
+        ``key``, default the axis); ``positions``: where they sit (their log on a log axis)."""
+        target = on or self.plt
+        self.ticks[key or axis] = [float(v) for v in values]
+        pos = [float(p) for p in (values if positions is None else positions)]
+        text = [short(v) for v in values] if labels is None else list(labels)
+        if axis == "x":
+            target.xticks(pos, text)
+        else:
+            side = "right" if axis == "y2" else "left"
+            target.yticks(pos, text, yside=side)  # type: ignore[arg-type]  # plotext's stub
+
+    def linear_axis(
+        self,
+        axis: str,
+        lo: float,
+        hi: float,
+        fmt: Any = short,
+        *,
+        on: Any = None,
+        key: str | None = None,
+    ) -> list[float]:
+        """A linear axis from a round tick at or below ``lo`` to one at or above ``hi``."""
+        target = on or self.plt
+        ticks = nice_ticks(
+            lo, hi, 6 if axis == "x" else max(3, min(6, (self.size.height or 20) // 3))
+        )
+        self.set_ticks(axis, ticks, [fmt(t) for t in ticks], on=target, key=key)
+        _limits(target, axis, ticks[0], ticks[-1])
+        return ticks
+
+    def log_axis(
+        self,
+        axis: str,
+        lo: float,
+        hi: float,
+        fmt: Any = short,
+        *,
+        on: Any = None,
+        key: str | None = None,
+        cells: int | None = None,
+    ) -> list[float]:
+        """A log10 axis from the 1-2-5 value at or below ``lo`` to the one at or above ``hi``,
+        with as many 1-2-5 ticks as its ``cells`` (default: the chart's width or height) hold."""
+        target = on or self.plt
+        a, b = round_125(max(lo, 1e-12), True), round_125(max(hi, lo * 1.0001), False)
+        size = cells or (self.size.width if axis == "x" else self.size.height) or 40
+        most = max(2, (size - 8) // 6) if axis == "x" else max(3, (size - 6) // 2)
+        ticks = decade_ticks(a, b, most)
+        pos = [math.log10(t) for t in ticks]
+        self.set_ticks(axis, ticks, [fmt(t) for t in ticks], pos, on=target, key=key)
+        _limits(target, axis, math.log10(a), math.log10(b))
+        return ticks
+
+    def load_axis(self, d: Dashboard, on: Any = None) -> list[float]:
+        """The x axis: the scenario's load (batch sizes, users, rates) on a log2 scale, ticked
+        at round loads (and ``inf``, a rate of all at once, one step past the largest)."""
+        target = on or self.plt
         xs = load_positions(d.loads)
-        self.plt.xticks(xs, [short(v) for v in d.loads])
-        self.plt.xlabel(AXIS_LABELS.get(d.axis, f"{d.axis} (log scale)"))
-        if len(xs) == 1:  # one point: give it room on both sides
-            self.plt.xlim(xs[0] - 1, xs[0] + 1)
+        lo, hi = (xs[0] - 1, xs[0] + 1) if len(xs) == 1 else (min(xs), max(xs))
+        finite = [x for x, v in zip(xs, d.loads, strict=True) if math.isfinite(v)]
+        top = max(finite) + (1 if len(xs) == 1 else 0) if finite else hi
+        most = max(2, ((self.size.width or 80) - 14) // 6)
+        ticks = [
+            t
+            for t in decade_ticks(2.0**lo, 2.0**top, most)
+            if lo - 1e-9 <= math.log2(t) <= hi + 1e-9
+        ]
+        inf = [x for x, v in zip(xs, d.loads, strict=True) if math.isinf(v)][:1]
+        ticks = [t for t in ticks if not inf or math.log2(t) < inf[0] - 0.5]
+        pos = [*(math.log2(t) for t in ticks), *inf]
+        labels = [*(short(t) for t in ticks), *(["inf"] if inf else [])]
+        target.xticks(pos, labels)
+        self.ticks["x"] = ticks
+        target.xlim(lo, hi)
+        target.xlabel(AXIS_LABELS.get(d.axis, f"{d.axis} (log scale)"))
         return xs
 
-    def mark_wall(self, d: Dashboard) -> bool:
+    def mark_wall(self, d: Dashboard, on: Any = None, name: str = "KV wall") -> bool:
         """A vertical line where the running batch reaches its wall (the KV cache, the engine's
-        sequence cap or its token budget), when that falls inside the sweep; whether it does."""
+        sequence cap or its token budget), when that falls inside the sweep, and its legend;
+        whether it does."""
         top, xs = d.run.wall, load_positions(d.loads)
         finite = [v for v in d.loads if math.isfinite(v)]
         if not (math.isfinite(top) and top > 0 and finite):
             return False
         x = math.log2(top)
+        unit = AXIS_UNITS.get(d.axis, "")
         if finite[0] <= top and x < xs[-1] and (top < finite[-1] or len(finite) < len(xs)):
-            self.plt.vline(x, GREY)
+            (on or self.plt).vline(x, GREY)
+            self.marks["wall"] = top
+            self.legend(("│", f"{name} {short(float(f'{top:.3g}'))}{unit}", GREY))
             return True
+        if top > finite[-1]:
+            self.legend(("│", f"{name} {short(float(f'{top:.3g}'))}{unit}: off axis", GREY))
         return False
+
+    def mark_selected(
+        self, d: Dashboard, x: float, ys: Sequence[tuple[float, str]], on: Any = None
+    ) -> None:
+        """An O at the selected load on each (y, y side) of ``ys``, and its legend."""
+        for y, side in ys:
+            (on or self.plt).scatter([x], [y], color=SELECTED, marker="O", yside=side)
+        self.marks["selected"] = d.load
+        unit = AXIS_UNITS.get(d.axis, "")
+        self.legend(("O", f"{d.axis} {short(d.load)}{unit} (selected)", SELECTED))

@@ -19,7 +19,9 @@ from rich.text import Text
 
 from engine.views.bench_report import LevelPrediction
 from engine.views.dashboard import Dashboard
-from tui.charts.base import BLUE, GREEN, MAGENTA, ORANGE, Chart, log10_ticks, short, time_label
+from tui.charts.base import Chart
+from tui.charts.colours import BLUE, GREEN, MAGENTA, ORANGE
+from tui.charts.ticks import log10_ticks, short, time_label
 
 Series = tuple[str, str, str, tuple[int, int, int]]  # name, measured key, predicted attr, colour
 

@@ -10,21 +10,9 @@ import numpy as np
 
 from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
-from tui.charts.base import (
-    AXIS_UNITS,
-    BLUE,
-    CYAN,
-    GREEN,
-    GREY,
-    ORANGE,
-    REAL,
-    YELLOW,
-    Chart,
-    log10_ticks,
-    serving_run,
-    short,
-    time_label,
-)
+from tui.charts.base import AXIS_UNITS, DOTTED, SOLID, Chart, load_positions, serving_run
+from tui.charts.colours import BLUE, CYAN, GREY, ORANGE, REAL, SELECTED, YELLOW
+from tui.charts.ticks import short, time_label
 
 STATIC_NOTE = (
     "The {chart} chart is for a serving load: choose concurrency, rate or offline as the load "
@@ -73,18 +61,27 @@ class ServingChart(Chart):
         plt = self.plt
         xs = r.per_user_tokens_per_s.tolist()
         ys = r.output_tokens_per_s_per_gpu.tolist()
-        plt.plot(xs, ys, color=REAL, marker="hd")  # no legend: it would sit on the top points
+        a = self.pinned_on(d)
+        a_run = serving_run(a) if a is not None else None
+        ax = a_run.per_user_tokens_per_s.tolist() if a_run is not None else []
+        ay = a_run.output_tokens_per_s_per_gpu.tolist() if a_run is not None else []
+        if ax:  # A's, dotted, under this scenario's
+            self.plot_series("A: tok/s per GPU", ax, ay, ORANGE, "dot")
+        self.plot_series("tok/s per GPU", xs, ys, REAL)  # labelled points, the legend below
+        self.series["tok/s per user"] = xs
         unstable = [i for i, ok in enumerate(r.stable.tolist()) if not ok]
         if unstable:
             plt.scatter(
                 [xs[i] for i in unstable], [ys[i] for i in unstable], color=GREY, marker="x"
             )
         i = d.selected
-        plt.scatter([xs[i]], [ys[i]], color=GREEN, marker="O")
-        hi_x, hi_y = max(xs), max(ys)
+        plt.scatter([xs[i]], [ys[i]], color=SELECTED, marker="O")
+        self.marks["selected"] = d.load
+        hi_x = self.linear_axis("x", 0.0, max(xs + ax) * 1.1)[-1]
+        hi_y = self.linear_axis("y", 0.0, max(ys + ay) * 1.15)[-1]
         width, height = self.size.width or 80, self.size.height or 20
-        col = hi_x * 1.1 / max(width - 10, 10)  # one character cell, in data units
-        row = hi_y * 1.2 / max(height - 5, 5)
+        col = hi_x / max(width - 10, 10)  # one character cell, in data units
+        row = hi_y / max(height - 7, 5)
         labels = [point_label(d.axis, v) for v in d.loads]
         for first, last in label_groups(xs, ys):
             text = labels[first]
@@ -95,19 +92,23 @@ class ServingChart(Chart):
             # up and to the right (the curve falls from the upper left, so that side is free),
             # two cells over: never on the point's own cell, however the row rounds
             plt.text(text, xs[first] + 2 * col, ys[first] + 0.7 * row, color=GREY)
-        plt.xlim(0, hi_x * 1.1)
-        plt.ylim(0, hi_y * 1.2)
         plt.xlabel("tok/s per user")
         plt.ylabel("tok/s per GPU")
-        self.set_title(
-            "Output tok/s per GPU vs tok/s per user",
-            f"a point per {d.axis}",
-            f"O: {d.axis} {point_label(d.axis, d.load)}",
-            "x: above capacity" if unstable else "",
+        self.legend(
+            ("━━", f"a point per {d.axis}, labelled", REAL),
+            ("O", f"{d.axis} {point_label(d.axis, d.load)} (selected)", SELECTED),
         )
+        if unstable:
+            self.legend(("x", "above capacity", GREY))
+        if ax:
+            self.legend((DOTTED, f"A {self.pinned.label if self.pinned else ''}", ORANGE))
+        self.set_title("Output tok/s per GPU vs tok/s per user", f"a point per {d.axis}")
 
 
 class LatencyChart(Chart):
+    """TTFT and ITL over the load axis: the means solid, the p99s dotted; with a pinned scenario
+    (A) on the same axis, A's means dotted in place of the p99s."""
+
     LABEL = "Latency"
 
     SERIES = (  # the p99s first: a mean drawn over its p99 where they meet stays seen
@@ -124,43 +125,61 @@ class LatencyChart(Chart):
             return
         plt = self.plt
         xs = self.load_axis(d)
-        values = [np.asarray(getattr(r, attr), dtype=np.float64) for _, attr, _, _ in self.SERIES]
-        positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in values])
+        a = self.pinned_on(d)
+        a_run = serving_run(a) if a is not None else None
+        # (name, values, colour, marker, x positions)
+        lines = [
+            (n, np.asarray(getattr(r, at), dtype=np.float64), c, m, xs)
+            for n, at, c, m in self.SERIES
+        ]
+        if a is not None and a_run is not None:
+            ax = load_positions(a.loads)
+            lines = [
+                *(
+                    (f"A: {n}", np.asarray(getattr(a_run, at), dtype=np.float64), c, "dot", ax)
+                    for n, at, c, _ in self.SERIES[2:]
+                ),
+                *lines[2:],
+            ]
+        positive = np.concatenate([v[np.isfinite(v) & (v > 0)] for _, v, _, _, _ in lines])
         lo = float(positive.min()) if positive.size else 1e-3
         hi = float(positive.max()) if positive.size else 1.0
         one = len(xs) == 1  # a lone point: a line of it is one cell, a dot is seen
-        for (name, _, color, marker), v in zip(self.SERIES, values, strict=True):
-            plt.plot(
-                xs,
-                np.log10(np.clip(v, lo, hi)).tolist(),
-                color=color,
-                marker=("●" if marker == "hd" else "○") if one else marker,
-                label=name,
+        for name, v, color, marker, at in lines:
+            self.plot_series(
+                name,
+                at,
+                v.tolist(),
+                color,
+                ("●" if marker == "hd" else "○") if one else marker,
+                drawn=np.log10(np.clip(v, lo, hi)).tolist(),
             )
+        shown = lines if a is None else lines[2:]  # A's: one legend entry, below
+        self.legend(*(((SOLID if m == "hd" else DOTTED), n, c) for n, _, c, m, _ in shown[::-1]))
+        if a is not None:
+            self.pinned_legend(" (means)")
         unstable = [i for i, ok in enumerate(r.stable.tolist()) if not ok]
+        ttft = np.log10(np.clip(r.ttft_s, lo, hi))
         if unstable:
-            ttft = np.log10(np.clip(values[2], lo, hi))
             plt.scatter(
                 [xs[i] for i in unstable],
                 [float(ttft[i]) for i in unstable],
                 color=GREY,
                 marker="x",
             )
-        ticks, _ = log10_ticks(lo, hi)
-        plt.yticks(ticks, [time_label(10**t) for t in ticks])
-        wall = _wall_note(d, r) if self.mark_wall(d) else ""
+            self.legend(("x", "above capacity (a finite run)", GREY))
+        self.log_axis("y", lo, hi, time_label)
+        i = d.selected
+        itl = float(np.log10(np.clip(r.itl_s[i], lo, hi)))
+        self.mark_selected(d, xs[i], [(float(ttft[i]), "left"), (itl, "left")])
+        self.mark_wall(d, name=_wall_name(r))
         plt.ylabel("seconds (log)")
-        self.set_title(
-            f"Latency vs {d.axis}",
-            wall,
-            "x: above capacity (a finite run)" if unstable else "",
-            "p99 dotted",
-        )
+        dots = "p99" if a is None else "A (pinned)"
+        self.set_title(f"Latency vs {d.axis}", f"mean solid, {dots} dotted")
 
 
-def _wall_note(d: Dashboard, r: ServingRun) -> str:
+def _wall_name(r: ServingRun) -> str:
     """What the grey line marks: the load at which the running batch reaches its wall (named
     after the one the points past it have reached)."""
     walls = [WALLS[w] for w in r.binding_wall.tolist() if w in WALLS and w != "compute"]
-    at = f"{short(float(f'{r.wall:.3g}'))}{AXIS_UNITS.get(d.axis, '')}"
-    return f"grey line: {walls[-1] + ' ' if walls else ''}wall at {at}"
+    return f"{walls[-1]} wall" if walls else "wall"

@@ -10,8 +10,8 @@ from rich.measure import Measurement
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Input, OptionList
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui.widgets import Edit, FixedInput
@@ -68,7 +68,11 @@ class CatalogList(Vertical):
     CatalogList { height: auto; }
     CatalogList OptionList { height: auto; max-height: 8; scrollbar-size-vertical: 1; }
     CatalogList OptionList > .option-list--option-disabled { color: $text-primary; }
-    CatalogList Input { height: 1; }
+    CatalogList > Horizontal { height: 1; }
+    CatalogList Input { height: 1; width: 1fr; }
+    CatalogList Input:focus { background: $primary 35%; }
+    CatalogList .key { width: 2; padding-left: 1; color: $text-accent; text-style: bold; }
+    CatalogList.-focus .key { text-style: bold reverse; }
     """
 
     def __init__(
@@ -78,21 +82,33 @@ class CatalogList(Vertical):
         selected: str,
         *,
         what: str,
+        key: str = "",
     ) -> None:
+        """``key``: the jump key of the filter, shown at its end (:mod:`tui.panes.jumps`)."""
         super().__init__(id=f"{field}-catalog")
         self.field = field
         self.entries = [_entry(e) for e in entries]
         self.selected = selected
         self.what = what
+        self.key = key
 
     def compose(self) -> ComposeResult:
-        yield FixedInput(
-            placeholder=f"type to filter {self.what}", id=f"{self.field}-filter", compact=True
-        )
+        with Horizontal():
+            yield FixedInput(
+                placeholder=f"type to filter {self.what}", id=f"{self.field}-filter", compact=True
+            )
+            if self.key:
+                yield Label(self.key, classes="key")
         yield OptionList(*self._options(""), id=f"{self.field}-list", compact=True)
 
     def on_mount(self) -> None:
         self._highlight(self.selected)
+
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focus")  # a class restyles the key (:focus-within does not)
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focus")
 
     def _matches(self, text: str) -> list[Entry]:
         words = text.lower().split()

@@ -15,6 +15,7 @@ from engine.storage.catalog import Catalog
 from engine.views.dashboard import Dashboard
 from engine.views.format import layout_words
 from tui.panes.catalog_list import CatalogList, Entry
+from tui.panes.jumps import key_of
 from tui.state import Draft, field_text
 from tui.widgets import Facts, Field, number
 
@@ -102,13 +103,20 @@ class GPUPane(Vertical):
 
     def compose(self) -> ComposeResult:
         d, s = self.draft, self.scenario
-        yield CatalogList("gpu", gpu_entries(self.catalog.gpus.values()), s.gpu.id, what="GPUs")
+        yield CatalogList(
+            "gpu",
+            gpu_entries(self.catalog.gpus.values()),
+            s.gpu.id,
+            what="GPUs",
+            key=key_of("gpu"),
+        )
         yield Field(
             "gpus",
             "GPUs",
             field_text(d, s, "gpus"),
             number(int, 1, MAX_GPUS, "GPUs"),
             tooltip="how many GPUs; beyond one TP group they are replicas",
+            key=key_of("gpus"),
         )
         yield Field(
             "tp",
@@ -117,6 +125,7 @@ class GPUPane(Vertical):
             _tp,
             placeholder="= GPUs",
             tooltip="tensor-parallel degree; empty: all GPUs (of a pipeline stage)",
+            key=key_of("tp"),
         )
         yield Field(
             "pp",
@@ -142,6 +151,7 @@ class GPUPane(Vertical):
             field_text(d, s, "price_per_gpu_hour"),
             _price,
             placeholder="catalog price",
+            key=key_of("price"),
         )
         yield Facts(id="gpu-facts", classes="facts")
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from engine.measure.compare import FileComparison
+if TYPE_CHECKING:
+    from engine.measure.compare import FileComparison
+
 
 HELP = (
     "No measurements loaded. Press Ctrl+B (or use the command palette: 'benchmark: Load') to load "
     "a results file: the seed's JSON, `vllm bench serve --save-result`, llama-bench JSON/JSONL, an "
-    "Ollama /api/generate response or NIM CSV. Measured points then appear on the throughput chart "
-    "and here, each with its prediction and error."
+    "Ollama /api/generate response or NIM CSV. Measured points then appear here, each with its "
+    "prediction and error, and on the throughput chart when the scenario is the one they were "
+    "measured on."
 )
 
 
@@ -28,7 +34,7 @@ class MeasuredPane(Vertical):
         yield Static(HELP, id="measured-head")
         yield DataTable(id="measured-table", zebra_stripes=True, cursor_type="row")
 
-    def show(self, cmp: FileComparison | None) -> None:
+    def show(self, cmp: FileComparison | None, notes: Sequence[str] = ()) -> None:
         head = self.query_one("#measured-head", Static)
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -36,16 +42,25 @@ class MeasuredPane(Vertical):
             head.update(HELP)
             return
         meas = cmp.measurement
+        # built from Text, never markup: a path may hold "[/...]"
+        warnings = [("\n" + n, "bold #c06000") for n in notes]  # amber: legible on both themes
         if cmp.skipped:
-            head.update(f"[b]{meas.path}[/b]\n{cmp.skipped}")
+            head.update(Text.assemble((meas.path, "bold"), "\n", cmp.skipped, *warnings))
             return
         worst = sorted(cmp.rows, key=lambda r: r.ape, reverse=True)[:3]
         hw = cmp.resolved.scenario if cmp.resolved else None
         where = f" on {hw.gpus} x {hw.gpu.id} TP {hw.tp}, {hw.model.id}" if hw else ""
+        worst_text = ", ".join(f"B={r.point.batch} {r.error_pct:+.0f}%" for r in worst)
+        points = f"{len(cmp.rows)} point{'s' if len(cmp.rows) != 1 else ''}"
         head.update(
-            f"[b]{meas.path}[/b]{where}\n"
-            f"MAPE [b]{cmp.mape or 0:.1f}%[/b] over {len(cmp.rows)} points · worst: "
-            + ", ".join(f"B={r.point.batch} {r.error_pct:+.0f}%" for r in worst)
+            Text.assemble(
+                (meas.path, "bold"),
+                where,
+                "\nMAPE ",
+                (f"{cmp.mape or 0:.1f}%", "bold"),
+                f" over {points} · worst: {worst_text}",
+                *warnings,
+            )
         )
         table.add_columns("batch", "in", "out", "quantity", "measured", "predicted", "error")
         for r in cmp.rows:

@@ -14,6 +14,7 @@ from engine.storage.catalog import Catalog
 from engine.views.dashboard import Dashboard
 from engine.views.format import human_bytes
 from tui.panes.catalog_list import CatalogList, Entry
+from tui.panes.jumps import key_of
 from tui.state import Draft
 from tui.widgets import Choice, Facts
 
@@ -78,7 +79,9 @@ class ModelPane(Vertical):
 
     def compose(self) -> ComposeResult:
         entries = model_entries(self.catalog.models.values())
-        yield CatalogList("model", entries, self.scenario.model.id, what="models")
+        yield CatalogList(
+            "model", entries, self.scenario.model.id, what="models", key=key_of("model")
+        )
         yield Facts(id="model-facts", classes="facts")
         yield Choice(
             "weight_dtype",

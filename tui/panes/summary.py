@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
-from engine.views.format import human_bytes, human_seconds
+from engine.views.format import count, human_bytes, human_seconds
+from engine.views.side_by_side import SideBySide, shown, winner
 
 #: The binding wall of a serving point, as the strip names it.
 WALLS = {
@@ -35,7 +36,7 @@ def summary_text(d: Dashboard) -> Text:
     t.append(f"{d.plan.max_batch}", style="bold")
     t.append(" seqs")
     if d.min_gpus and d.min_gpus != s.tp:
-        t.append(f" · min {d.min_gpus} GPUs")
+        t.append(f" · min {count(d.min_gpus, 'GPU')}")
     t.append("\n")
     if d.fit_error:
         t.append("DOES NOT FIT ", style="bold reverse red")
@@ -98,9 +99,47 @@ def _serving(t: Text, d: Dashboard, r: ServingRun) -> Text:
     return t
 
 
+#: The pinned line's metrics: (row key, how it is shown before its ratio).
+PINNED_METRICS = (
+    ("tpot_s", "TPOT {}"),
+    ("output_tokens_per_s", "{} tok/s"),
+    ("cost_per_1m_output_usd", "{} out/1M"),
+    ("max_batch", "fits {}"),
+)
+
+
+def pinned_text(sbs: SideBySide) -> Text:
+    """A's headline numbers, each followed by the ratio of this scenario to A: green where this
+    one is better, red where A is (TPOT 24.7 ms 0.83x: this one's is 17% shorter)."""
+    rows = {r.key: r for r in sbs.rows}
+    t = Text()
+    t.append(" vs A ", style="bold reverse")
+    for k, (key, form) in enumerate(PINNED_METRICS):
+        r = rows[key]
+        if key.startswith("cost"):
+            value = f"${r.a:.3g}"
+        elif key == "output_tokens_per_s":
+            value = f"{r.a:,.0f}"
+        else:
+            value = shown(key, r.a)
+        t.append(" · " if k else " ")
+        t.append(form.format(value))
+        if math.isfinite(r.ratio):
+            side = winner(r)
+            style = "bold green" if side == "B" else "bold red" if side == "A" else "bold"
+            t.append(f" {r.ratio:.2f}x", style=style)
+    return t
+
+
 class SummaryStrip(Static):
-    def show(self, d: Dashboard) -> None:
+    def show(self, d: Dashboard, pinned: SideBySide | None = None) -> None:
+        """The scenario's point, and with a pinned scenario A a line of A's numbers (this
+        scenario / A as ratios)."""
         text = summary_text(d)
+        if pinned is not None:
+            text.append("\n")
+            text.append_text(pinned_text(pinned))
+        self.set_class(pinned is not None, "-pinned")
         if text != getattr(self, "_shown", None):
             self._shown = text
             self.update(text, layout=False)  # fixed height: no relayout per change

@@ -20,6 +20,7 @@ from engine.scenario.factors import FACTORS, Knob
 from engine.scenario.resolve import MAX_GAMMA
 from engine.scenario.scenario import Scenario
 from engine.scenario.workload import (
+    LIST_ACCEPTED,
     WORKLOADS,
     parse_batch_sizes,
     parse_counts,
@@ -28,6 +29,7 @@ from engine.scenario.workload import (
 from engine.storage.catalog import Catalog
 from engine.storage.profiles import saved_profiles
 from engine.views.dashboard import Dashboard
+from tui.panes.jumps import key_of
 from tui.state import APP_TERMS, Draft, field_text
 from tui.widgets import Choice, Field, number
 
@@ -94,7 +96,8 @@ class WorkloadPane(Vertical):
                 "batches",
                 field_text(d, s, "batch_sizes"),
                 parse_batch_sizes,
-                tooltip="a list 1,2,8 or a maximum 512 (powers of two up to it)",
+                tooltip=f"static batch sizes: {LIST_ACCEPTED}",
+                key=key_of("load"),
             ),
             Field(
                 "concurrency",
@@ -102,7 +105,8 @@ class WorkloadPane(Vertical):
                 field_text(d, s, "concurrency"),
                 _concurrency,
                 tooltip="concurrent users, each sending its next request when its last ends: "
-                "a list 1,8,32 or a maximum 256 (powers of two up to it)",
+                f"{LIST_ACCEPTED}",
+                key=key_of("load"),
             ),
             Field(
                 "rates",
@@ -111,6 +115,7 @@ class WorkloadPane(Vertical):
                 _rates,
                 tooltip="Poisson arrivals, requests per second: a list 0.5,2,8,inf "
                 "(inf: all at once)",
+                key=key_of("load"),
             ),
             Field(
                 "num_requests",
@@ -119,6 +124,7 @@ class WorkloadPane(Vertical):
                 self._requests,
                 tooltip="requests in the run: one for a rate (above capacity the queue grows "
                 "through it); one or a list 100,1000 for offline",
+                key=key_of("load"),
             ),
         ]
 
@@ -129,12 +135,14 @@ class WorkloadPane(Vertical):
             "input tok",
             field_text(d, s, "input_tokens"),
             number(int, 1, MAX_TOKENS, "input tokens"),
+            key=key_of("input"),
         )
         yield Field(
             "output_tokens",
             "output tok",
             field_text(d, s, "output_tokens"),
             number(int, 1, MAX_TOKENS, "output tokens"),
+            key=key_of("output"),
         )
         yield Choice(
             "load",
@@ -158,6 +166,7 @@ class WorkloadPane(Vertical):
             engine,
             id="engine",
             tooltip=self._engine_tip(engine),
+            key=key_of("engine"),
         )
         yield Field(
             "gamma",
@@ -186,6 +195,7 @@ class WorkloadPane(Vertical):
             d.profile,
             id="profile",
             tooltip="a calibration profile: the built-in fit, or one saved by 'tokentui calibrate'",
+            key=key_of("factors"),
         )
         defaults = self.defaults
         for knob in FACTORS:

@@ -1,28 +1,40 @@
 """The part of the main screen that owns the scenario: the draft, the last valid dashboard, and the
 push-down of results to the panes, the summary and the visible chart. The flows (presets, measured
-results) and the main screen build on it."""
+results) and the main screen build on it.
+
+A draft that makes no scenario (TP 3 on 8 GPUs) is refused where the user looks: its reason under
+the field it names (:attr:`InputError.field`), one notification when the refusal begins (none for
+the keystrokes that follow), and the last valid scenario stays on screen. The draft keeps what was
+typed, so that fixing the other field of the pair (the GPUs) makes it valid; an edit of an
+unrelated field meanwhile applies to the last valid scenario."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
 from engine.errors import InputError
-from engine.measure.compare import FileComparison
 from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from engine.views.dashboard import Dashboard, build
+from engine.views.side_by_side import SideBySide
 from tui.charts import Chart
+from tui.charts.base import Pinned
 from tui.panes.gpu import GPUPane
 from tui.panes.measured import MeasuredPane
 from tui.panes.model import ModelPane
 from tui.panes.summary import SummaryStrip
 from tui.panes.workload import WorkloadPane
-from tui.state import Draft, field_text
+from tui.state import APP_TERMS, Draft, field_text
 from tui.widgets import Field
+
+if TYPE_CHECKING:
+    from engine.measure.compare import FileComparison
 
 Measured = list[tuple[float, float]]
 
@@ -39,12 +51,14 @@ class ScenarioScreen(Screen[None]):
         super().__init__()
         self.catalog = catalog
         self.default_profile = default_profile
-        self.draft = draft
+        self.draft = draft  # what the fields show; it may make no scenario (field_error says why)
+        self.valid = draft  # the last draft that made one: the dashboard's
         self.chart = chart
         self.selected_load: float | None = None
         self.dashboard: Dashboard = self.build(draft)
         self.preset = preset  # the preset shown (as loaded or saved), for the unsaved mark
         self.field_error: tuple[str, str] | None = None  # (field, message) of a refused draft
+        self.notified: set[str] = set()  # the refusals notified since the last valid draft
 
     def build(self, draft: Draft) -> Dashboard:
         s = draft.scenario(self.catalog, self.default_profile)
@@ -54,17 +68,100 @@ class ScenarioScreen(Screen[None]):
         return replace(d, selected=len(d.loads) - 1) if top else d
 
     def apply(self, draft: Draft) -> bool:
-        """Adopt ``draft``; if it does not make a valid scenario, say why and keep the last
-        valid results on screen (the draft is kept so the user can fix the other field)."""
+        """Adopt ``draft``; if it does not make a valid scenario, say why (:meth:`refuse`) and keep
+        the last valid results on screen (the draft is kept so the user can fix the other
+        field)."""
         self.draft = draft
         try:
             self.dashboard = self.build(draft)
         except InputError as exc:
-            self.notify(str(exc), title="Not applied", severity="error", timeout=6)
+            self.refuse(exc)
             return False
+        self.valid = draft
+        self.refuse(None)
         self.compare()
         self.push_down()
         return True
+
+    def edit(self, name: str, change: Callable[[Draft], Draft]) -> bool:
+        """Apply an edit of the input ``name`` (``change`` makes the new draft from a draft). While
+        another input's refusal stands, an edit that does not fix it applies to the last valid
+        scenario (the refused value stays in its field, with its reason)."""
+        try:
+            draft = change(self.draft)
+        except InputError as exc:
+            self.notify_once(exc)
+            return False
+        if self.apply(draft):
+            return True
+        if self.field_error is None or self.field_error[0] == name:
+            return False
+        try:
+            beside = change(self.valid)
+            self.dashboard = self.build(beside)
+        except InputError:
+            return False
+        self.valid = beside
+        self.compare()
+        self.push_down()
+        return False
+
+    def rebuild(self) -> None:
+        """Build again (another point selected): the draft, or the last valid one while the draft
+        is refused."""
+        try:
+            self.dashboard = self.build(self.draft)
+        except InputError:
+            self.dashboard = self.build(self.valid)
+        self.compare()
+        self.push_down()
+
+    def refuse(self, exc: InputError | None) -> None:
+        """Show why the draft makes no scenario at the field it names (None: it makes one now,
+        clear it). One notification says that a refusal began; while it lasts (the user typing
+        on, "1" then "12" then "128"), the field alone says why. A reason no field can show is
+        notified, once."""
+        before = self.field_error
+        now = (exc.field or "", str(exc)) if exc is not None else None
+        if before is not None and before != now:
+            old = self.field_named(before[0])
+            if old is not None:
+                old.show_joint(None)
+            self.mark_refused(None)
+        self.field_error = now
+        if exc is None:
+            self.notified.clear()
+            return
+        field = self.field_named(exc.field or "")
+        if field is None:
+            self.notify_once(exc)
+            return
+        field.show_joint(f"{exc}{self._kept(exc.field or '')}")
+        self.mark_refused(field)
+        if not self.notified:  # the first refusal since the last valid scenario
+            self.notify_once(exc)
+
+    def notify_once(self, exc: InputError) -> None:
+        if str(exc) not in self.notified:
+            self.notified.add(str(exc))
+            self.notify(str(exc), title="Not applied", severity="error", timeout=6)
+
+    def _kept(self, name: str) -> str:
+        """What the scenario on screen uses for ``name`` instead: " (kept: TP 8)"."""
+        value = getattr(self.dashboard.scenario, name, None)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return ""
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f" (kept: {APP_TERMS(name)} {shown})"
+
+    def field_named(self, name: str) -> Field | None:
+        """The field of the input ``name``, if the screen has one (mounted)."""
+        if not name.replace("_", "").isalnum():
+            return None
+        return next((f for f in self.query(f"#field-{name}") if isinstance(f, Field)), None)
+
+    def mark_refused(self, field: Field | None) -> None:
+        """Mark where a refused field is (the main screen marks its side panel's tab)."""
 
     def sync_fields(self, draft: Draft) -> None:
         """Show ``draft``'s values in every field (a preset or a file set them)."""
@@ -78,15 +175,16 @@ class ScenarioScreen(Screen[None]):
         self.query_one(GPUPane).show(self.draft, d)
         for workload in self.query(WorkloadPane):  # mounted lazily, after the first frame
             workload.show(self.draft, d)
-        self.query_one(SummaryStrip).show(d)
+        self.query_one(SummaryStrip).show(d, self.side_by_side())
         self.show_chart()
         self.update_title()
 
     def show_chart(self) -> None:
         if self.chart == "measured":
-            self.query_one(MeasuredPane).show(self.comparison_shown())
+            self.query_one(MeasuredPane).show(self.comparison_shown(), self.measured_notes())
         else:
-            self.visible_chart().show(self.dashboard, self.measured_points())
+            chart = self.visible_chart()
+            chart.show(self.dashboard, self.measured_points(), self.pinned_view())
 
     def visible_chart(self) -> Chart:
         return self.query_one(f"#chart-{self.chart}", Chart)
@@ -102,5 +200,17 @@ class ScenarioScreen(Screen[None]):
     def comparison_shown(self) -> FileComparison | None:
         return None
 
+    def measured_notes(self) -> list[str]:
+        """Warnings for the Measured tab (what a comparison assumed)."""
+        return []
+
     def update_title(self) -> None:
         """Show the preset and the unsaved mark (:mod:`tui.flows.presets`)."""
+
+    def pinned_view(self) -> Pinned | None:
+        """The pinned scenario for the charts (:mod:`tui.flows.side_by_side`)."""
+        return None
+
+    def side_by_side(self) -> SideBySide | None:
+        """The pinned scenario against this one at the selected point, for the summary."""
+        return None

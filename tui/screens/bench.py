@@ -44,6 +44,7 @@ from engine.views.bench_report import (
     measurement,
 )
 from engine.views.calibrate_report import display_path, fit_info, pooled_mape
+from engine.views.format import count
 from tui.bench_run import (
     APIS,
     DEFAULT_URL,
@@ -363,18 +364,19 @@ class BenchScreen(Screen[None]):
         levels = sum(1 for s in run.summaries if s.get("requests")) if run else 0
         planned_levels = len(run.settings.concurrency) if run else 0
         if event.error:
-            kept = f" (kept {levels} levels)" if levels else ""
+            kept = f" (kept {count(levels, 'level')})" if levels else ""
             self.outcome = f"not measured{kept}: {event.error}"
             self.notify(event.error, title="Bench", severity="error", timeout=10)
         elif run is not None and run.stopped:
-            self.outcome = f"stopped: {run.stopped}; kept {levels} of {planned_levels} levels"
+            self.outcome = (
+                f"stopped: {run.stopped}; kept {levels} of {count(planned_levels, 'level')}"
+            )
             if run.stopped != "stopped by the user":
                 self.notify(run.stopped, title="Bench stopped", severity="warning", timeout=10)
         elif run is not None:
             engine = f" ({run.server.engine})" if run.server.engine else ""
-            self.outcome = (
-                f"done: {levels} levels in {run.elapsed_s:.1f} s, model {run.model}{engine}"
-            )
+            took = f"{run.elapsed_s:.1f} s"
+            self.outcome = f"done: {count(levels, 'level')} in {took}, model {run.model}{engine}"
         self.progress = None
         self.watch_progress(None)
         self.push_down()
@@ -433,7 +435,7 @@ class BenchScreen(Screen[None]):
             self.notify(str(exc), title="Not saved", severity="error", timeout=10)
             return
         remember(str(path.resolve()))
-        self.notify(f"saved {len(run.summaries)} levels to {path}", timeout=5)
+        self.notify(f"saved {count(len(run.summaries), 'level')} to {path}", timeout=5)
 
     @work(exclusive=True, group="bench-file")
     async def action_calibrate(self) -> None:

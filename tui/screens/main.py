@@ -1,17 +1,33 @@
-"""The main screen: the model, GPU and workload panes, the charts and the summary strip. It turns
-each edit into a new draft (:mod:`tui.screens.base` resolves and pushes the results down); the
-preset and measured-results flows are mixed in from :mod:`tui.flows`."""
+"""The main screen: the side panel (tabs Model, GPU, Load), the charts and the summary strip. It
+turns each edit into a new draft (:mod:`tui.screens.base` resolves and pushes the results down);
+the preset and measured-results flows are mixed in from :mod:`tui.flows`.
+
+Every input is a key or two away: the jump keys of :mod:`tui.panes.jumps` (shown beside their
+inputs, in the footer and in the help) focus an input and bring its tab to the front. Below
+:data:`MIN_SIZE` the screen says so instead of drawing squeezed charts."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.binding import ActiveBinding, Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.lazy import Lazy
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import (
+    ContentSwitcher,
+    Footer,
+    Header,
+    Input,
+    Static,
+    Tab,
+    TabbedContent,
+    TabPane,
+    Tabs,
+)
 
 from engine.errors import InputError
 from engine.physics.deployment import Efficiency
@@ -19,9 +35,12 @@ from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from engine.storage.profiles import load_named_profile
 from tui.charts import CHART_CLASSES, CHART_KEYS, CHART_TABS, SERVING_TABS
+from tui.flows.export import ExportFlow
 from tui.flows.measured import MeasuredFlow
 from tui.flows.presets import PresetFlow
+from tui.flows.side_by_side import PinFlow
 from tui.panes.gpu import GPUPane
+from tui.panes.jumps import JUMP_BY_NAME, JUMPS, SIDE_TABS
 from tui.panes.measured import MeasuredPane
 from tui.panes.model import ModelPane
 from tui.panes.summary import SummaryStrip
@@ -29,7 +48,21 @@ from tui.panes.workload import WorkloadPane
 from tui.state import Draft
 from tui.widgets import Edit, Field
 
-SCENARIO_KEYS = {"chart", "toggle_mode", "load", "bench"}
+SCENARIO_KEYS = {"chart", "toggle_mode", "load", "bench", "pin", "export"}
+#: The smallest terminal the screen draws in: 80 columns, the width of the summary's lines (they
+#: wrap and lose the cost line below it) and of the footer's keys (they run under the palette key);
+#: 20 rows, so that under the header, the chart tabs and above the summary and footer a chart has
+#: 12 rows: a plot of 6 with its axes and key. At 40x12 the axes ran backwards.
+MIN_SIZE = Size(80, 20)
+#: Below this width the side panel narrows to 27 columns (the charts keep their keys at 80x24)
+#: and the footer leaves out the keys the palette and the help name (Ctrl+B, b).
+WIDE = 100
+#: The keys the footer names only from a width on (they work at any width, and the help and the
+#: palette name them), so that the help key stays in sight: id -> the least width.
+FOOTER_FROM = {"load-benchmark": WIDE, "open-bench": WIDE, "pin": 130, "export": 130}
+JUMP_GROUP = Binding.Group("jump", compact=True)
+#: The jumps the footer names (the others are shown beside their inputs and in the help).
+FOOTER_JUMPS = ("model", "gpu", "gpus", "tp", "input", "output", "load")
 #: The load axes the [ and ] keys step through, with the footer's word and the tooltip's.
 LOAD_AXES = {
     "batch": ("batch", "batch size"),
@@ -57,12 +90,44 @@ def _load_bindings() -> list[Binding]:
                     id=f"load-{which}{suffix}",
                     tooltip=f"{'previous' if step < 0 else 'next'} {what} of the load axis, "
                     f"for the summary",
+                    group=Binding.Group(word),  # [ ] batch: one entry in the footer
                 )
             )
     return out
 
 
-class MainScreen(PresetFlow, MeasuredFlow):
+def _jump_bindings() -> list[Binding]:
+    """One key per jump (shown in the footer as one group), and the same on Alt, which works in a
+    text field too (not shown; a terminal sends Esc then the key for it, which does the same)."""
+    out = []
+    for j in JUMPS:
+        out.append(
+            Binding(
+                j.key,
+                f"jump({j.name!r})",
+                j.label,
+                id=f"jump-{j.name}",
+                tooltip=f"jump to {j.help}",
+                show=j.name in FOOTER_JUMPS,
+                group=JUMP_GROUP,
+            )
+        )
+    out += [
+        Binding(
+            f"alt+{j.key}",
+            f"jump({j.name!r}, True)",
+            j.label,
+            id=f"jump-alt-{j.name}",
+            show=False,
+            priority=True,  # before a text field, which would type the letter
+        )
+        for j in JUMPS
+        if len(j.key) == 1
+    ]
+    return out
+
+
+class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
     """Compose the panes and the charts; turn edits into drafts; the keys of the main screen."""
 
     AUTO_FOCUS = "#charts Tabs"  # keys 1-6, m, [ ] work at once; Tab reaches the fields
@@ -88,6 +153,20 @@ class MainScreen(PresetFlow, MeasuredFlow):
         ),
         *_load_bindings(),
         Binding("m", "toggle_mode", "mode", id="toggle-mode", tooltip="realistic / ideal"),
+        Binding(
+            "p",
+            "pin",
+            "pin",
+            id="pin",
+            tooltip="pin this scenario as A, to compare the next ones with (p again unpins)",
+        ),
+        Binding(
+            "x",
+            "export",
+            "export",
+            id="export",
+            tooltip="export the chart's data (CSV), it and the summary (JSON) and the screen (SVG)",
+        ),
         Binding("ctrl+s", "save_preset", "save", id="save-preset", tooltip="save as a preset"),
         Binding("ctrl+o", "load_preset", "presets", id="load-preset", tooltip="load a preset"),
         Binding(
@@ -104,12 +183,12 @@ class MainScreen(PresetFlow, MeasuredFlow):
             id="open-bench",
             tooltip="measure a running server, next to the prediction",
         ),
+        *_jump_bindings(),
         Binding(
             "escape",
             "leave_field",
             "charts",
             id="leave-field",
-            show=False,
             tooltip="leave the field, back to the charts",
         ),
     ]
@@ -125,17 +204,24 @@ class MainScreen(PresetFlow, MeasuredFlow):
         chart = chart if chart in CHART_CLASSES else "throughput"
         super().__init__(catalog, draft, default_profile, chart, preset)
         self.axis_shown = self.dashboard.axis  # the axis the [ ] keys are named after
+        self.footer_hidden: set[str] = set()  # the keys too wide for the footer now
 
     def compose(self) -> ComposeResult:
         s = self.dashboard.scenario
         yield Header()
+        yield Static(id="too-small")
         with Horizontal(id="body"):
-            with VerticalScroll(id="sidebar"):
-                yield ModelPane(self.catalog, self.draft, s)
-                yield GPUPane(self.catalog, self.draft, s)
-                yield Lazy(
-                    WorkloadPane(self.catalog, self.draft, s, self.default_profile)
-                )  # below the fold: after the first frame
+            with Vertical(id="side"):
+                yield Tabs(*(Tab(label, id=f"{t}-tab") for t, label in SIDE_TABS), id="side-tabs")
+                with ContentSwitcher(initial=SIDE_TABS[0][0], id="side-panes"):
+                    with VerticalScroll(id="side-model"):
+                        yield ModelPane(self.catalog, self.draft, s)
+                    with VerticalScroll(id="side-gpu"):
+                        yield GPUPane(self.catalog, self.draft, s)
+                    with VerticalScroll(id="side-load"):
+                        yield Lazy(
+                            WorkloadPane(self.catalog, self.draft, s, self.default_profile)
+                        )  # in a tab behind: after the first frame
             with TabbedContent(initial=self.chart, id="charts"):
                 for cid, label in CHART_TABS:
                     with TabPane(label, id=cid):
@@ -149,52 +235,66 @@ class MainScreen(PresetFlow, MeasuredFlow):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.fit(self.app.size)
         self.push_down()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size)
+
+    def fit(self, size: Size) -> None:
+        """Below :data:`MIN_SIZE`, a message instead of the panes; a narrow side panel below
+        :data:`WIDE` columns."""
+        small = size.width < MIN_SIZE.width or size.height < MIN_SIZE.height
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"tokentui needs at least {MIN_SIZE.width}x{MIN_SIZE.height};\n"
+                f"this terminal is {size.width}x{size.height}.\n\n"
+                "Make it larger (or Ctrl+Q quits)."
+            )
+        narrow = size.width < WIDE
+        self.set_class(narrow, "-narrow")
+        footer = {key for key, least in FOOTER_FROM.items() if size.width < least}
+        if footer != self.footer_hidden:
+            self.footer_hidden = footer
+            self.refresh_bindings()
+        self.set_class(small, "-too-small")
 
     @on(Edit)
     def _edit(self, event: Edit) -> None:
         event.stop()
-        if event.name == "profile":  # a whole set of realistic factors at once
-            if event.value == "custom":  # the factors as they are now
+        name, value = event.name, event.value
+        if name == "profile":  # a whole set of realistic factors at once
+            if value == "custom":  # the factors as they are now
                 self.draft = replace(self.draft, profile="custom")
                 return
             try:
-                eff = load_named_profile(str(event.value))
+                eff = load_named_profile(str(value))
             except InputError as exc:
                 self.notify(str(exc), title="Profile", severity="error", timeout=8)
                 return
-            draft = Draft(self.draft.input, eff, str(event.value))
-            self.apply(draft)
-            self.sync_fields(draft)
+            self.edit(name, lambda d: Draft(d.input, eff, str(value)))
+            self.sync_fields(self.draft)
             return
-        if event.name == "engine":  # its settings, and its factors on the default profile
+        if name == "engine":  # its settings, and its factors on the default profile
             try:
-                profile = self.catalog.engine(str(event.value))
+                profile = self.catalog.engine(str(value))
             except InputError as exc:
                 self.notify(str(exc), title="Engine", severity="error", timeout=8)
                 return
-            draft = self.draft.with_engine(
-                profile.name, replace(self.default_profile, **profile.factors)
-            )
-            self.apply(draft)
-            self.sync_fields(draft)
+            factors = replace(self.default_profile, **profile.factors)
+            self.edit(name, lambda d: d.with_engine(profile.name, factors))
+            self.sync_fields(self.draft)
             return
-        if event.name == "load":  # another axis: its defaults, the middle point selected
+        if name == "load":  # another axis: its defaults, the middle point selected
             self.selected_load = None
-            draft = self.draft.with_value("load", event.value)
-            self.apply(draft)
-            self.sync_fields(draft)
+            self.edit(name, lambda d: d.with_value("load", value))
+            self.sync_fields(self.draft)
             for workload in self.query(WorkloadPane):
-                workload.show(draft, self.dashboard)
+                workload.show(self.draft, self.dashboard)
             return
-        try:
-            draft = self.draft.with_value(event.name, event.value)
-        except InputError as exc:
-            self.notify(str(exc), title="Not applied", severity="error", timeout=6)
-            return
-        self.apply(draft)
+        self.edit(name, lambda d: d.with_value(name, value))
 
-    @on(TabbedContent.TabActivated)
+    @on(TabbedContent.TabActivated, "#charts")
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id or "throughput"
         if pane != self.chart and (pane in CHART_CLASSES or pane == "measured"):
@@ -207,19 +307,43 @@ class MainScreen(PresetFlow, MeasuredFlow):
     def action_chart(self, chart: str) -> None:
         self.query_one(TabbedContent).active = chart
 
+    @on(Tabs.TabActivated, "#side-tabs")
+    def _side_tab(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        pane = (event.tab.id or "").removesuffix("-tab")
+        self.query_one("#side-panes", ContentSwitcher).current = pane
+
+    def show_side(self, pane: str) -> None:
+        """Bring the side panel's tab ``pane`` to the front."""
+        if self.query_one("#side-panes", ContentSwitcher).current != pane:
+            self.query_one("#side-tabs", Tabs).active = f"{pane}-tab"
+            self.query_one("#side-panes", ContentSwitcher).current = pane
+
     def action_toggle_mode(self) -> None:
-        self.apply(
-            self.draft.with_value(
-                "mode", "ideal" if self.draft.mode == "realistic" else "realistic"
-            )
-        )
+        mode = "ideal" if self.draft.mode == "realistic" else "realistic"
+        self.edit("mode", lambda d: d.with_value("mode", mode))
+
+    def action_jump(self, name: str, alt: bool = False, tries: int = 5) -> None:
+        """Focus the input of the jump ``name`` (its tab to the front); ``alt``: typed with Alt
+        (it works in a text field too). The load tab's inputs are mounted after the first frame,
+        so a jump to one waits for them."""
+        jump = JUMP_BY_NAME[name]
+        self.show_side(jump.tab)
+        shown = [w for w in self.query(jump.target) if w.display]
+        if not shown:
+            if tries > 0:
+                self.call_after_refresh(self.action_jump, name, alt, tries - 1)
+            return
+        target = shown[0].input if isinstance(shown[0], Field) else shown[0]
+        target.focus(scroll_visible=False)
+        self.call_after_refresh(shown[0].scroll_visible, animate=False)  # with its error line
 
     def action_load(self, step: int, axis: str = "") -> None:
         """Select the previous/next point of the load axis (``axis`` names the binding's)."""
         loads = self.dashboard.loads
         i = min(max(self.dashboard.selected + step, 0), len(loads) - 1)
         self.selected_load = loads[i]
-        self.apply(self.draft)
+        self.rebuild()
 
     def action_bench(self) -> None:
         """Open the Bench screen (one, kept with its run while the app runs) on this scenario."""
@@ -248,16 +372,36 @@ class MainScreen(PresetFlow, MeasuredFlow):
         self.query_one(TabbedContent).query_one("Tabs").focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letter and digit keys type into a focused field, so they are off there. Of the [ ]
-        bindings, only those named after the scenario's load axis apply."""
+        """Letter and digit keys type into a focused field, so they are off there (the jump
+        keys, hidden there, make room for Esc). Of the [ ] bindings, only those named after the
+        scenario's load axis apply."""
         if action == "load" and len(parameters) > 1:
             axis = self.dashboard.axis
             named = parameters[1]
             if named != axis and (named or axis in LOAD_AXES):
                 return False
-        if action in SCENARIO_KEYS and isinstance(self.focused, Input):
+        typing = isinstance(self.focused, Input)
+        if action == "leave_field":
+            return self.in_side(self.focused)
+        if action == "jump" and typing:
+            return bool(parameters[1:2] == (True,))  # the letters type; Alt+letter jumps
+        if action in SCENARIO_KEYS and typing:
             return None
         return True
+
+    def in_side(self, widget: Widget | None) -> bool:
+        return widget is not None and any(a.id == "side" for a in widget.ancestors)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """What the footer shows: Esc only in a text field (elsewhere the keys work as they are);
+        not the keys of :data:`FOOTER_FROM` below their width."""
+        hidden = set() if isinstance(self.focused, Input) else {"leave-field"}
+        hidden |= self.footer_hidden
+        return {
+            key: a._replace(binding=replace(a.binding, show=False)) if a.binding.id in hidden else a
+            for key, a in super().active_bindings.items()
+        }
 
     def push_down(self) -> None:
         super().push_down()
@@ -265,8 +409,27 @@ class MainScreen(PresetFlow, MeasuredFlow):
             self.axis_shown = self.dashboard.axis
             self.refresh_bindings()
 
-    def on_descendant_focus(self) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A field focused in a tab behind (Tab, a click, a test) brings that tab to the front."""
+        for node in event.widget.ancestors:
+            if node.parent is not None and node.parent.id == "side-panes" and node.id:
+                self.show_side(node.id)
+                break
         self.refresh_bindings()
+
+    def mark_refused(self, field: Field | None) -> None:
+        """Mark the side tab that holds a refused field ("GPU !"), so that one behind is seen."""
+        holder = None
+        if field is not None:
+            holder = next(
+                (a.id for a in field.ancestors if a.parent and a.parent.id == "side-panes"), None
+            )
+        tabs = self.query_one("#side-tabs", Tabs)
+        for pane, label in SIDE_TABS:
+            tab = tabs.query_one(f"#{pane}-tab", Tab)
+            refused = pane == holder
+            tab.label = f"{label} !" if refused else label
+            tab.set_class(refused, "-refused")
 
     def field(self, name: str) -> Field:
         return self.query_one(f"#field-{name}", Field)
