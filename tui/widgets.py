@@ -207,7 +207,7 @@ class Field(Vertical):
             return
         self.show_error(None)
         self._reported = event.value
-        self.post_message(Edit(self.field_name, self.parse(event.value)))
+        self.screen.post_message(Edit(self.field_name, self.parse(event.value)))  # one hop
 
 
 class Choice(Widget, can_focus=True):
@@ -260,7 +260,7 @@ class Choice(Widget, can_focus=True):
         values = [v for v, _ in self.options]
         i = values.index(self.value) if self.value in values else 0
         self.value = values[(i + step) % len(values)]
-        self.post_message(Edit(self.field_name, self.value))
+        self.screen.post_message(Edit(self.field_name, self.value))
 
     def on_click(self) -> None:
         self.action_step(1)

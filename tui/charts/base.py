@@ -10,8 +10,8 @@ scenario that does not fit says why instead of drawing numbers.
 
 from __future__ import annotations
 
+import importlib
 import math
-import re
 import textwrap
 import time
 from collections.abc import Sequence
@@ -26,7 +26,7 @@ from textual_plotext import PlotextPlot
 
 from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
-from tui.ansi import ansi_to_strips
+from tui.ansi import matrix_to_strips
 from tui.charts.colours import GREY, RGB, SELECTED, legible, recolour
 from tui.charts.ticks import decade_ticks, nice_ticks, round_125, short
 
@@ -36,7 +36,8 @@ SOLID, DOTTED = "━━", "••"  # legend samples of a line (plotext's "hd" m
 LegendItem = tuple[str, str, RGB | None]
 
 
-_SGR = re.compile(r"\x1b\[[0-9;]*m")
+#: plotext's colour-code writer (no typed stub): what its ANSI text would say for a cell's colours.
+_PLOTEXT_UTILITY: Any = importlib.import_module("plotext._utility")
 
 #: How the x axis of a load is labelled.
 AXIS_LABELS = {
@@ -144,15 +145,19 @@ class Chart(PlotextPlot):
         return (Color.parse(f"rgb{self.surface()}") + fg).rgb
 
     def build_strips(self, width: int, height: int) -> list[Strip]:
-        """The plot, ``height`` rows of ``width`` cells (a chart may draw on them)."""
-        return ansi_to_strips(self.build_plot(width, height), width)
-
-    def build_plot(self, width: int, height: int) -> str:
-        """The plot as plotext's ANSI text at this size, its colours legible on the theme."""
+        """The plot, ``height`` rows of ``width`` cells (a chart may draw on them), its colours
+        legible on the theme; built from plotext's cell matrix (:func:`matrix_to_strips`)."""
         self.plt.plotsize(width, height)
         self.plt._set_size(width, height)  # as PlotextPlot.render: resizing needs both
         self.plt.theme(self._get_plotext_theme_name(self.app.theme))
-        return recolour(self._build_titled(), self.surface())
+        m = self._build_titled()
+        bg_rgb = self.surface()
+
+        def codes(key: Any) -> str:
+            fg, st, bg = key
+            return recolour(_PLOTEXT_UTILITY.colors_to_ansi(fg, st, bg), bg_rgb)
+
+        return matrix_to_strips(m.marker, (m.fullground, m.style, m.background), width, codes)
 
     def _note_strips(self, width: int, height: int) -> list[Strip]:
         """The note, wrapped and centred, in the theme's muted text on its surface."""
@@ -259,18 +264,24 @@ class Chart(PlotextPlot):
         self._title = tuple(p for p in parts if p)
         self.plt.title(" · ".join(self._title))
 
-    def _build_titled(self) -> str:
-        """Build the plot with the longest title plotext shows: it centres the title on the
-        canvas and leaves out one that would cross the widget's edge, and where the canvas sits
-        depends on the tick labels, so the fit is found by building (one build when it fits)."""
+    def _build_titled(self) -> Any:
+        """Build the plot with the longest title plotext shows, and return plotext's cell matrix:
+        plotext centres the title on the canvas and leaves out one that would cross the widget's
+        edge, and where the canvas sits depends on the tick labels, so the fit is found by
+        building (one build when it fits)."""
         parts = self._title
+        plt: Any = self.plt  # plotext's figure: its building steps have no typed stub
         for n in range(len(parts), 0, -1):
             text = " · ".join(parts[:n])
-            self.plt.title(text)
-            out = self.plt.build()
-            if n == 1 or text in _SGR.sub("", out.split("\n", 1)[0]):
-                return out
-        return self.plt.build()
+            plt.title(text)
+            plt._set_sizes()
+            plt._build_matrix()
+            m = plt.monitor.matrix
+            if n == 1 or (m.marker and text in "".join(m.marker[-1])):
+                return m
+        plt._set_sizes()
+        plt._build_matrix()
+        return plt.monitor.matrix
 
     def plot_series(
         self,

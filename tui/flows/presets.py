@@ -95,7 +95,8 @@ class PresetFlow(ScenarioScreen):
                     self.catalog.add_gpu(s.gpu)
                 self.notify(f"{entry.id}: the preset's own definition is used", timeout=4)
         self.query_one(ModelPane).refresh_catalog()
-        self.query_one(GPUPane).refresh_catalog()
+        for gpu in self.query(GPUPane):
+            gpu.refresh_catalog()
         self.preset = preset
         self.selected_load = None
         draft = Draft.start(preset.input, s, self.draft.realistic)

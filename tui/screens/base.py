@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.screen import Screen
+from textual.widget import Widget
 
 from engine.errors import InputError
 from engine.physics.deployment import Efficiency
@@ -23,7 +24,7 @@ from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from engine.views.dashboard import Dashboard, build
 from engine.views.side_by_side import SideBySide
-from tui.charts import Chart
+from tui.charts import CHART_CLASSES, Chart
 from tui.charts.base import Pinned
 from tui.panes.gpu import GPUPane
 from tui.panes.measured import MeasuredPane
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from engine.measure.compare import FileComparison
 
 Measured = list[tuple[float, float]]
+W = TypeVar("W", bound=Widget)
 
 
 class ScenarioScreen(Screen[None]):
@@ -59,6 +61,7 @@ class ScenarioScreen(Screen[None]):
         self.preset = preset  # the preset shown (as loaded or saved), for the unsaved mark
         self.field_error: tuple[str, str] | None = None  # (field, message) of a refused draft
         self.notified: set[str] = set()  # the refusals notified since the last valid draft
+        self._mounted: dict[type[Widget], Widget] = {}  # :meth:`mounted`'s
 
     def build(self, draft: Draft) -> Dashboard:
         s = draft.scenario(self.catalog, self.default_profile)
@@ -171,23 +174,39 @@ class ScenarioScreen(Screen[None]):
 
     def push_down(self) -> None:
         d = self.dashboard
-        self.query_one(ModelPane).show(self.draft, d)
-        self.query_one(GPUPane).show(self.draft, d)
-        for workload in self.query(WorkloadPane):  # mounted lazily, after the first frame
+        for model in self.mounted(ModelPane):
+            model.show(self.draft, d)
+        for gpu in self.mounted(GPUPane):  # mounted lazily, after the first frame
+            gpu.show(self.draft, d)
+        for workload in self.mounted(WorkloadPane):  # the same
             workload.show(self.draft, d)
-        self.query_one(SummaryStrip).show(d, self.side_by_side())
+        for summary in self.mounted(SummaryStrip):
+            summary.show(d, self.side_by_side())
         self.show_chart()
         self.update_title()
 
     def show_chart(self) -> None:
         if self.chart == "measured":
-            self.query_one(MeasuredPane).show(self.comparison_shown(), self.measured_notes())
+            for pane in self.mounted(MeasuredPane):  # none before it is mounted: shown then
+                pane.show(self.comparison_shown(), self.measured_notes())
         else:
-            chart = self.visible_chart()
-            chart.show(self.dashboard, self.measured_points(), self.pinned_view())
+            for chart in self.mounted(CHART_CLASSES[self.chart]):
+                chart.show(self.dashboard, self.measured_points(), self.pinned_view())
 
     def visible_chart(self) -> Chart:
         return self.query_one(f"#chart-{self.chart}", Chart)
+
+    def mounted(self, kind: type[W]) -> list[W]:
+        """The one widget of type ``kind`` on this screen, once it is mounted (some are mounted
+        after the first frame): [] before. Found once, then kept (a query walks the whole screen,
+        ~4 ms; a key press makes several)."""
+        found = self._mounted.get(kind)
+        if found is None or not found.is_attached:
+            found = next(iter(self.query(kind)), None)
+            if found is None:
+                return []
+            self._mounted[kind] = found
+        return [found]  # type: ignore[list-item]  # stored by its own type
 
     # The flows fill these in.
 

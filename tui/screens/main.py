@@ -217,7 +217,7 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
                     with VerticalScroll(id="side-model"):
                         yield ModelPane(self.catalog, self.draft, s)
                     with VerticalScroll(id="side-gpu"):
-                        yield GPUPane(self.catalog, self.draft, s)
+                        yield Lazy(GPUPane(self.catalog, self.draft, s))  # in a tab behind
                     with VerticalScroll(id="side-load"):
                         yield Lazy(
                             WorkloadPane(self.catalog, self.draft, s, self.default_profile)
@@ -225,14 +225,19 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
             with TabbedContent(initial=self.chart, id="charts"):
                 for cid, label in CHART_TABS:
                     with TabPane(label, id=cid):
-                        yield CHART_CLASSES[cid](id=f"chart-{cid}")
+                        yield self._behind(cid, CHART_CLASSES[cid](id=f"chart-{cid}"))
                 with TabPane("Measured", id="measured"):
-                    yield MeasuredPane()
+                    yield self._behind("measured", MeasuredPane())
                 for cid, label in SERVING_TABS:
                     with TabPane(label, id=cid):
-                        yield CHART_CLASSES[cid](id=f"chart-{cid}")
+                        yield self._behind(cid, CHART_CLASSES[cid](id=f"chart-{cid}"))
         yield SummaryStrip(id="summary")
         yield Footer(compact=True)
+
+    def _behind(self, tab: str, widget: Widget) -> Widget:
+        """A tab's content: the one shown first at once, those behind it after the first frame
+        (a faster start; they are mounted before a key can reach them)."""
+        return widget if tab == self.chart else Lazy(widget)
 
     def on_mount(self) -> None:
         self.fit(self.app.size)
