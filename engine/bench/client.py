@@ -27,18 +27,10 @@ from engine.bench.protocol import (
     ollama_event,
     openai_event,
 )
+from engine.errors import terminal_safe
 
 if TYPE_CHECKING:
     import httpx
-
-
-def printable(text: str, limit: int = 200) -> str:
-    """Text from a server made safe for a terminal and a one-line message: control characters
-    escaped (ESC, BEL, CR, newlines ...), cut to ``limit`` characters."""
-    out = "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
-    )
-    return out if len(out) <= limit else out[: limit - 3] + "..."
 
 
 def public_url(url: str) -> str:
@@ -136,7 +128,7 @@ def _status_text(response: httpx.Response, body: bytes) -> str:
             detail = str(obj["detail"])
     except StreamError:
         pass
-    return f"HTTP {response.status_code}: {printable(detail, 160) or response.reason_phrase}"
+    return f"HTTP {response.status_code}: {terminal_safe(detail, 160) or response.reason_phrase}"
 
 
 async def stream_request(
@@ -173,7 +165,7 @@ async def stream_request(
                 if api != "ollama" and kind not in ("text/event-stream", ""):
                     await response.aread()
                     result.error = (
-                        f"the server did not stream (Content-Type {printable(kind, 60)}): "
+                        f"the server did not stream (Content-Type {terminal_safe(kind, 60)}): "
                         "per-token timing needs a streaming endpoint"
                     )
                     return result
@@ -187,14 +179,14 @@ async def stream_request(
     except TimeoutError:
         result.error = f"timed out after {timeout_s:g} s ({len(result.chunk_times)} chunks read)"
     except StreamError as exc:
-        result.error = f"{printable(str(exc))} (after {len(result.chunk_times)} chunks)"
+        result.error = f"{terminal_safe(str(exc), 200)} (after {len(result.chunk_times)} chunks)"
     except httpx.ConnectError as exc:
-        result.error = f"cannot connect: {printable(str(exc) or type(exc).__name__, 120)}"
+        result.error = f"cannot connect: {terminal_safe(str(exc) or type(exc).__name__, 120)}"
     except httpx.TimeoutException:
         result.error = f"timed out after {timeout_s:g} s ({len(result.chunk_times)} chunks read)"
     except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError, OSError) as exc:
         # a server killed or restarted mid-request: the connection closes under the client
-        what = printable(str(exc) or type(exc).__name__, 120)
+        what = terminal_safe(str(exc) or type(exc).__name__, 120)
         if result.status is None:
             result.error = f"the server closed the connection before answering ({what})"
         else:
@@ -203,7 +195,7 @@ async def stream_request(
                 f"connection ({what})"
             )
     except (httpx.HTTPError, UnicodeDecodeError) as exc:
-        what = printable(str(exc) or type(exc).__name__, 120)
+        what = terminal_safe(str(exc) or type(exc).__name__, 120)
         if result.status is None:
             result.error = f"request failed: {what}"
         else:
@@ -243,14 +235,14 @@ def parse_models(api: str, obj: Any) -> ServerInfo:
     if api == "ollama":
         items = obj.get("models")
         names = [m.get("name") or m.get("model") for m in items or [] if isinstance(m, dict)]
-        models = tuple(printable(str(n), 120) for n in names if n)
+        models = tuple(terminal_safe(str(n), 120) for n in names if n)
         return ServerInfo(models, "ollama", None)
     items = obj.get("data")
     entries = [m for m in items or [] if isinstance(m, dict) and m.get("id")]
-    models = tuple(printable(str(m["id"]), 120) for m in entries)
+    models = tuple(terminal_safe(str(m["id"]), 120) for m in entries)
     owner = next((str(m["owned_by"]) for m in entries if m.get("owned_by")), None)
     engine = _OWNERS.get(owner.lower()) if owner else None
-    return ServerInfo(models, engine, printable(owner, 40) if owner else None)
+    return ServerInfo(models, engine, terminal_safe(owner, 40) if owner else None)
 
 
 async def server_info(
@@ -264,11 +256,11 @@ async def server_info(
     try:
         response = await client.get(path, headers=headers(api_key), timeout=timeout_s)
     except httpx.ConnectError as exc:
-        raise ConnectionError(f"cannot connect ({printable(str(exc), 120)})") from None
+        raise ConnectionError(f"cannot connect ({terminal_safe(str(exc), 120)})") from None
     except httpx.TimeoutException:
         raise ConnectionError(f"no answer to GET {path} within {timeout_s:g} s") from None
     except (httpx.HTTPError, OSError) as exc:
-        raise ConnectionError(f"GET {path} failed ({printable(str(exc), 120)})") from None
+        raise ConnectionError(f"GET {path} failed ({terminal_safe(str(exc), 120)})") from None
     if response.status_code in (401, 403):
         raise ConnectionError(
             f"GET {path}: HTTP {response.status_code} (give the API key in TOKENTUI_API_KEY "

@@ -12,10 +12,12 @@ import importlib
 import platform
 from typing import Any
 
+from engine.errors import terminal_safe
+
 
 def _text(value: Any) -> str:
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return "".join(c for c in text if c.isprintable())[:80]
+    return terminal_safe(text, 80)
 
 
 def detect_hardware(nvml: Any = None) -> dict[str, Any]:

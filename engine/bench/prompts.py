@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.bench.protocol import StreamError, decode_json
 from engine.errors import InputError
+from engine.storage.files import read_text
 
 MAX_PROMPTS_BYTES = 64 * 1024 * 1024
 
@@ -32,20 +33,10 @@ def make_prompt(index: int, words: int, rng: random.Random) -> str:
 
 def read_prompts(path: str) -> tuple[str, ...]:
     """Prompts from a file: one a line, or JSON lines with a 'prompt' (or 'text') field."""
-    p = Path(path)
     try:
-        if not p.is_file():
-            raise InputError(f"--prompts {path}: not a regular file")
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_PROMPTS_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"--prompts {path}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_PROMPTS_BYTES:
-        raise InputError(f"--prompts {path}: larger than 64 MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"--prompts {path}: not UTF-8 text") from None
+        text = read_text(Path(path), MAX_PROMPTS_BYTES)
+    except InputError as exc:
+        raise InputError(f"--prompts {exc}") from None
     prompts = []
     for i, line in enumerate(text.splitlines(), 1):
         line = line.strip()

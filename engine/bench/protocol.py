@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from engine.storage.files import loads_json
+
 Api = Literal["completions", "chat", "ollama"]
 APIS: tuple[str, ...] = ("completions", "chat", "ollama")
 PATHS: dict[str, str] = {
@@ -261,7 +263,7 @@ DONE = "[DONE]"
 
 def decode_json(data: str, what: str) -> Any:
     try:
-        return json.loads(data)
-    except (json.JSONDecodeError, RecursionError):
+        return loads_json(data)
+    except json.JSONDecodeError:
         shown = data[:60].encode("ascii", "backslashreplace").decode()
         raise StreamError(f"malformed {what} (not JSON): {shown!r}") from None

@@ -9,8 +9,9 @@ import difflib
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
+from engine.errors import terminal_safe
 from engine.physics.specs import canonical_dtype
 
 PROG = "tokentui"
@@ -110,15 +111,26 @@ def _unrepeated(message: str) -> str:
     return message
 
 
+def say(text: object = "", *, file: TextIO | None = None) -> None:
+    """``print``, but terminal-safe: every line of ``text`` goes through
+    :func:`~engine.errors.terminal_safe`, so that what a file put in it (a name, a description,
+    a path with ESC or BEL in it) is shown as escapes, never obeyed by the terminal. Everything a
+    command prints goes through here (or :func:`fail` and :func:`warn`, which use it)."""
+    lines = str(text).split("\n")
+    print("\n".join(terminal_safe(line) for line in lines), file=file or sys.stdout)
+
+
 def fail(message: str) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    """The one line of an error, on stderr (terminal-safe, on one line), and exit code 2."""
+    say(f"{PROG}: error: {terminal_safe(message)}", file=sys.stderr)
     raise SystemExit(2)
 
 
 def warn(errors: list[str]) -> None:
-    """Files that could not be read, said on stderr while the good ones are used."""
+    """Files that could not be read, said on stderr (one line each) while the good ones are
+    used."""
     for err in errors:
-        print(f"{PROG}: warning: skipped {err}", file=sys.stderr)
+        say(f"{PROG}: warning: skipped {terminal_safe(err)}", file=sys.stderr)
 
 
 def number(what: str, integer: bool = False) -> Callable[[str], float]:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ from engine.bench.prompts import read_prompts
 from engine.bench.results import run_json, save_run
 from engine.bench.runner import BenchRun, Progress, run_bench
 from engine.bench.settings import BenchSettings, api_key_from_env, server_url, whole_numbers
-from engine.cli.base import PROG, number, switch
+from engine.cli.base import PROG, number, say, switch
 from engine.cli.progress import StatusLine
 from engine.errors import InputError
 from engine.storage.catalog import default_catalog
@@ -133,7 +134,7 @@ async def _run(args: argparse.Namespace, settings: BenchSettings, key: str | Non
         nonlocal presses
         presses += 1
         if presses == 1:
-            print(
+            say(
                 f"\n{PROG}: stopping (Ctrl+C again to quit at once); keeping what was measured",
                 file=sys.stderr,
             )
@@ -179,9 +180,19 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
     )
 
 
+def _check_save(save: str, force: bool) -> None:
+    """Refuse a --save file that would be refused after the run: one that exists (without
+    --force), or one in no folder (os.path never raises, whatever the name: too long, a NUL)."""
+    if os.path.lexists(save) and not force:
+        raise InputError(f"--save {save}: the file exists; give --force to replace it")
+    folder = os.path.dirname(save) or "."
+    if not os.path.isdir(folder):
+        raise InputError(f"--save {save}: there is no folder {folder}")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    if args.save and Path(args.save).exists() and not args.force:
-        raise InputError(f"--save {args.save}: the file exists; give --force to replace it")
+    if args.save:
+        _check_save(args.save, args.force)
     if args.gpus is not None and not args.gpu:
         raise InputError("--gpus needs --gpu (which GPU the server runs on)")
     settings = settings_from(args)
@@ -189,21 +200,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         run = asyncio.run(_run(args, settings, key))
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted before the run could be kept", file=sys.stderr)
+        say(f"{PROG}: interrupted before the run could be kept", file=sys.stderr)
         return 130
     if args.save:
         try:
             save_run(run, Path(args.save))
         except InputError as exc:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            say(f"{PROG}: error: {exc}", file=sys.stderr)
             args.save = None
     if args.json:
-        print(json.dumps(run_json(run)["summaries"], indent=1, allow_nan=False))
+        say(json.dumps(run_json(run)["summaries"], indent=1, allow_nan=False))
     else:
-        print(bench_text(run_json(run)))
+        say(bench_text(run_json(run)))
         if args.save:
-            print(f"\nsaved {count(len(run.records), 'request')} to {args.save}")
-            print(
+            say(f"\nsaved {count(len(run.records), 'request')} to {args.save}")
+            say(
                 f"compare it: {PROG} compare {args.save} --model MODEL"
                 + ("" if run.hardware and run.hardware.get("source") != "none" else " --gpu GPU")
             )
@@ -211,9 +222,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     where = f"; what was measured is in {args.save}" if args.save else ""
     if run.stopped == "stopped by the user":
-        print(f"{PROG}: stopped by the user{where}", file=sys.stderr)
+        say(f"{PROG}: stopped by the user{where}", file=sys.stderr)
         return 130
-    print(f"{PROG}: error: the run stopped early: {run.stopped}{where}", file=sys.stderr)
+    say(f"{PROG}: error: the run stopped early: {run.stopped}{where}", file=sys.stderr)
     return 1
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli import measure_args
+from engine.cli.base import say
 from engine.cli.progress import StatusLine, elapsed
 from engine.errors import InputError
 from engine.measure.calibration import DEFAULT_FACTORS, FitCase, FitProgress, fit_determined
@@ -109,7 +110,7 @@ def _calibrate(args: argparse.Namespace, progress: CalibrateProgress) -> int:
     progress.reporting()
     text = calibrate_text(result, cases, start, skipped, args.profile)
     progress.line.clear()
-    print(text)
+    say(text)
     if args.save:
         path = save_profile(
             result.efficiency,
@@ -117,10 +118,10 @@ def _calibrate(args: argparse.Namespace, progress: CalibrateProgress) -> int:
             fit_info(result, cases, start, hardware, args.profile),
             overwrite=args.force,
         )
-        print(f"\nsaved profile {args.save!r} to {display_path(path)}")
-        print(f"use it: tokentui estimate --profile {args.save}")
+        say(f"\nsaved profile {args.save!r} to {display_path(path)}")
+        say(f"use it: tokentui estimate --profile {args.save}")
     else:
-        print("\nnot saved (give --save NAME to keep it as a profile)")
+        say("\nnot saved (give --save NAME to keep it as a profile)")
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.cli.base import warn
+from engine.cli.base import say, warn
 from engine.physics.arch import kv_bytes_per_token, param_counts, parameter_count
 from engine.storage.catalog import default_catalog
 from engine.storage.hfconfig import FAMILIES, import_hf_config
@@ -24,7 +24,7 @@ from engine.views.catalog_report import (
 def cmd_models(args: argparse.Namespace) -> int:
     cat = default_catalog()
     rows = model_rows(cat)
-    print(json.dumps(rows, indent=2) if args.json else model_table(rows))
+    say(json.dumps(rows, indent=2) if args.json else model_table(rows))
     if not args.json:
         warn(cat.errors)
     return 0
@@ -33,7 +33,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_gpus(args: argparse.Namespace) -> int:
     cat = default_catalog()
     rows = gpu_rows(cat)
-    print(json.dumps(rows, indent=2) if args.json else gpu_table(rows))
+    say(json.dumps(rows, indent=2) if args.json else gpu_table(rows))
     if not args.json:
         warn(cat.errors)
     return 0
@@ -42,7 +42,7 @@ def cmd_gpus(args: argparse.Namespace) -> int:
 def cmd_engines(args: argparse.Namespace) -> int:
     cat = default_catalog()
     rows = engine_rows(cat)
-    print(json.dumps(rows, indent=2) if args.json else engine_table(rows))
+    say(json.dumps(rows, indent=2) if args.json else engine_table(rows))
     if not args.json:
         warn(cat.errors)
     return 0
@@ -51,7 +51,7 @@ def cmd_engines(args: argparse.Namespace) -> int:
 def cmd_models_import(args: argparse.Namespace) -> int:
     model, path = import_hf_config(Path(args.file).expanduser(), args.id, overwrite=args.force)
     default_catalog(reload=True)
-    print(
+    say(
         f"imported {model.name} as model {model.id!r}: "
         f"{parameter_count(model) / 1e9:.2f} B params, "
         + (

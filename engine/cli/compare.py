@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from engine.cli import measure_args
+from engine.cli.base import say
 from engine.errors import InputError
 from engine.measure.compare import (
     Comparison,
@@ -54,9 +55,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         reasons = "; ".join(f"{f.label}: {_why_not(f)}" for f in summary.files)
         raise InputError(f"nothing to compare: {reasons}")
     if args.json:
-        print(json.dumps(compare_dict(summary, args.mode, args.profile, args.worst), indent=2))
+        say(json.dumps(compare_dict(summary, args.mode, args.profile, args.worst), indent=2))
     else:
-        print(compare_text(summary, args.worst))
+        say(compare_text(summary, args.worst))
     return 0
 
 

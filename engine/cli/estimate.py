@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from engine.cli import scenario_args
-from engine.cli.base import number
+from engine.cli.base import number, say
 from engine.errors import InputError
 from engine.physics.memory import check_fits
 from engine.scenario.scenario import Scenario
@@ -32,12 +32,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         data = estimate_dict(s, result)
         if point is not None:
             data["simulation"] = simulation_dict(point)
-        print(json.dumps(jsonable(data), indent=2, allow_nan=False))
+        say(json.dumps(jsonable(data), indent=2, allow_nan=False))
     else:
-        print(estimate_table(s, result))
+        say(estimate_table(s, result))
         if point is not None:
-            print()
-            print(simulation_table(point))
+            say()
+            say(simulation_table(point))
     return 0
 
 
@@ -50,10 +50,10 @@ def _side_by_side(pinned: Scenario, s: Scenario, args: argparse.Namespace) -> in
     name = args.compare_preset
     if args.json:
         data = side_by_side_dict(pinned, s, args.at)
-        print(json.dumps(jsonable({"preset": name, **data}), indent=2, allow_nan=False))
+        say(json.dumps(jsonable({"preset": name, **data}), indent=2, allow_nan=False))
     else:
         label = name if len(name) <= 12 else "A"
-        print(side_by_side_table(pinned, s, args.at, names=(label, "this")))
+        say(side_by_side_table(pinned, s, args.at, names=(label, "this")))
     return 0
 
 

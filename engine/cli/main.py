@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from engine import __version__
 from engine.cli import scenario_args
-from engine.cli.base import PROG, ArgumentParser, fail
+from engine.cli.base import PROG, ArgumentParser, fail, say
 from engine.errors import InputError
 
 #: The headless commands; any other command line opens the app.
@@ -78,6 +78,8 @@ def main(
         fail(str(exc))
     except BrokenPipeError:  # e.g. `tokentui models | head`
         return 0
+    except OSError as exc:  # the file system refused (no permission on the user folder ...)
+        fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
     except KeyboardInterrupt:  # Ctrl+C in a long command (calibrate): one line, no traceback
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        say(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.cli import scenario_args
-from engine.cli.base import ArgumentParser, precision
+from engine.cli.base import ArgumentParser, precision, say
 from engine.errors import InputError
 from engine.physics.specs import WEIGHT_DTYPES
 from engine.scenario.plan import DEFAULT_PERCENTILE, MAX_LIST, PERCENTILES, Slo, plan
@@ -114,9 +114,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         percentile=args.percentile,
     )
     if args.json:
-        print(json.dumps(jsonable(plan_dict(result)), indent=2, allow_nan=False))
+        say(json.dumps(jsonable(plan_dict(result)), indent=2, allow_nan=False))
     else:
-        print(plan_table(result))
+        say(plan_table(result))
     return 0
 
 

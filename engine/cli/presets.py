@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.cli.base import warn
+from engine.cli.base import say, warn
 from engine.errors import InputError
 from engine.storage.names import check_name, safe_name
 from engine.storage.presets import (
@@ -31,9 +31,9 @@ from engine.views.preset_report import list_rows, list_table, show_dict, show_li
 def cmd_presets_list(args: argparse.Namespace) -> int:
     presets, errors = list_presets()
     if args.json:
-        print(json.dumps({"presets": list_rows(presets), "errors": errors}, indent=2))
+        say(json.dumps({"presets": list_rows(presets), "errors": errors}, indent=2))
         return 0
-    print(list_table(presets))
+    say(list_table(presets))
     warn(errors)
     return 0
 
@@ -41,9 +41,9 @@ def cmd_presets_list(args: argparse.Namespace) -> int:
 def cmd_presets_show(args: argparse.Namespace) -> int:
     p = load_preset(args.name)
     if args.json:
-        print(json.dumps(show_dict(p), indent=2))
+        say(json.dumps(show_dict(p), indent=2))
     else:
-        print("\n".join(show_lines(p)))
+        say("\n".join(show_lines(p)))
     return 0
 
 
@@ -75,19 +75,19 @@ def cmd_presets_import(args: argparse.Namespace) -> int:
             f"or replace it with --force"
         )
     saved = save_preset(preset, name, overwrite=args.force)
-    print(f"imported {path} as preset {name!r}{note}: {saved.path}")
+    say(f"imported {path} as preset {name!r}{note}: {saved.path}")
     return 0
 
 
 def cmd_presets_delete(args: argparse.Namespace) -> int:
     path = delete_preset(args.name)
-    print(f"deleted preset {args.name!r} ({path})")
+    say(f"deleted preset {args.name!r} ({path})")
     return 0
 
 
 def cmd_presets_rename(args: argparse.Namespace) -> int:
     path = rename_preset(args.old, args.new)
-    print(f"renamed preset {args.old!r} to {args.new!r} ({path})")
+    say(f"renamed preset {args.old!r} to {args.new!r} ({path})")
     return 0
 
 

@@ -27,6 +27,7 @@ from engine.measure.formats.seed_json import parse_seed_json
 from engine.measure.formats.tokentui_bench import is_tokentui_bench, parse_tokentui_bench
 from engine.measure.formats.vllm_serve import is_vllm_serve, parse_vllm_serve
 from engine.measure.points import Measurement
+from engine.storage.files import MAX_RESULTS_BYTES, loads_json, read_text
 
 
 def _unknown(path: str, why: str) -> InputError:
@@ -39,7 +40,7 @@ def _json_lines(text: str) -> list[Any] | None:
     for line in text.splitlines():
         if line.strip():
             try:
-                out.append(json.loads(line))
+                out.append(loads_json(line))
             except json.JSONDecodeError:
                 return None
     return out or None
@@ -98,7 +99,7 @@ def parse_text(text: str, path: str) -> Measurement:
         raise _unknown(path, "the file is empty")
     if stripped[0] in "[{":
         try:
-            return parse_objects([json.loads(stripped)], path)
+            return parse_objects([loads_json(stripped)], path)
         except json.JSONDecodeError as exc:
             lines = _json_lines(stripped)
             if lines is not None:
@@ -115,13 +116,6 @@ def parse_text(text: str, path: str) -> Measurement:
 
 
 def load_measurement(path: Path) -> Measurement:
-    """Read a benchmark file, detecting its format from its content."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; give the benchmark files in it") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
-    return parse_text(text, str(path))
+    """Read a benchmark file (a regular file of UTF-8 text, at most
+    :data:`~engine.storage.files.MAX_RESULTS_BYTES`), detecting its format from its content."""
+    return parse_text(read_text(path, MAX_RESULTS_BYTES), str(path))

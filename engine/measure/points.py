@@ -21,8 +21,13 @@ names the file and what is wrong.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from engine.errors import InputError
+from engine.physics.deployment import MAX_TOKENS
+from engine.scenario.workload import MAX_BATCH, MAX_REQUESTS
 
 Kind = Literal["static-batch", "serving", "single-request"]
 KINDS: tuple[str, ...] = ("static-batch", "serving", "single-request")
@@ -115,8 +120,49 @@ class Point:
         return f"B={self.batch} {self.input_tokens:.0f}/{self.output_tokens:.0f}{depth}"
 
 
+#: Lengths of a request, in tokens: 0 or more (llama-bench's tg test has no prompt), at most the
+#: engine's limit.
+_LENGTHS = ("input_tokens", "output_tokens", "context_tokens")
+#: Durations, in seconds: 0 or more (one output token has no time per token after the first).
+_TIMES = ("elapsed_s", "ttft_s", "tpot_s", "itl_s")
+#: Speeds: more than 0 (a request rate may be inf: all at once).
+_SPEEDS = (*(m for m in METRICS if m not in _TIMES), "request_rate")
+#: Counts of requests: whole, 1 or more.
+_COUNTS = {"batch": MAX_BATCH, "concurrency": MAX_BATCH, "num_requests": MAX_REQUESTS}
+
+
+def _point_problem(p: Point) -> str | None:
+    """What makes a point impossible (a negative length or time, a speed of 0, a batch of a
+    billion), or None."""
+    for name, most in _COUNTS.items():
+        value = getattr(p, name)
+        if value is not None and not (isinstance(value, int) and 1 <= value <= most):
+            return f"{name} is {value!r}; a whole number from 1 to {most:,}"
+    for name in _LENGTHS:
+        value = getattr(p, name)
+        if not (math.isfinite(value) and 0 <= value <= MAX_TOKENS):
+            return f"{name} is {value!r}; tokens from 0 to {MAX_TOKENS:,}"
+    stated = p.row is None or p.row.lengths_stated  # a table's row may leave them out (0)
+    # a prefill times a prompt, anything else generates; a prompt may be 0 (served from a cache)
+    short = p.input_tokens < 1 if p.phase == "prefill" else p.output_tokens < 1
+    if stated and short:
+        return f"a {p.phase} run of {p.input_tokens:g} in / {p.output_tokens:g} out tokens"
+    for name in _TIMES:
+        value = getattr(p, name)
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            return f"{name} is {value!r}; a time of 0 s or more"
+    for name in _SPEEDS:
+        value = getattr(p, name)
+        if value is not None and (not value > 0 or (value == math.inf and name != "request_rate")):
+            return f"{name} is {value!r}; a speed above 0"
+    return None
+
+
 @dataclass(frozen=True)
 class Measurement:
+    """One results file, read: every point is checked (:func:`_point_problem`), so that no
+    impossible measurement is compared or fitted."""
+
     path: str
     format: str  # a key of FORMATS
     model_name: str  # as the file records it ('' when it does not)
@@ -132,3 +178,10 @@ class Measurement:
     engine: str | None = None  # the engine profile the file's server is (None: the caller's)
     step_tokens: int | None = None  # tokens per forward step the runner used (llama.cpp n_ubatch)
     remarks: tuple[str, ...] = ()  # what a reader of the comparison should know about this file
+
+    def __post_init__(self) -> None:
+        for p in self.points:
+            problem = _point_problem(p)
+            if problem is not None:
+                where = f"line {p.line}" if p.line else f"the run {p.label}"
+                raise InputError(f"{self.path}: {where}: {problem}")

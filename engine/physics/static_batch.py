@@ -107,6 +107,30 @@ def _harmonic(k: Array) -> Array:
     return np.where(k <= kmax, exact, big)
 
 
+#: How much faster the even split must be for the engine to take it over filling the waves: a
+#: tie (both memory-bound: the same time either way) keeps the fill, as an engine admits.
+SPLIT_GAIN = 1e-9
+
+
+def _wave_size(model: StepCost, b: Array, waves: Array, cap: Array, S: Array, n: Array) -> Array:
+    """Sequences in each wave but the last, when ``b`` requests run in the fewest ``waves``.
+
+    Two ways do it: fill every wave to the ``cap`` (the last one takes the rest), or split the
+    batch evenly (``ceil(b / waves)`` a wave). Filling is not always the faster: a small last wave
+    can be memory-bound, so that a sequence moved into it from a compute-bound full wave costs
+    nothing there and saves its share of the full wave. The engine runs whichever is faster. So a
+    longer prompt, with which fewer sequences fit, never finishes the batch sooner: the even split
+    depends on ``waves`` alone, and with as many waves it only costs more (``n``: decode steps)."""
+    full = np.minimum(b, cap)
+    even = np.ceil(b / waves)
+    sizes = np.stack((full, b - (waves - 1) * full, even, b - (waves - 1) * even))
+    n1 = np.maximum(n, 1.0)
+    time = model.prefill(sizes, S).time + np.where(n > 0, model.decode(sizes, S, n1).time, 0.0)
+    filled = (waves - 1) * time[0] + time[1]
+    split = (waves - 1) * time[2] + time[3]
+    return np.where(split < filled * (1 - SPLIT_GAIN), even, full)
+
+
 def run(
     s: Deployment,
     batch: npt.ArrayLike,
@@ -135,9 +159,9 @@ def run(
     else:
         cap = b
     waves = np.ceil(b / cap)
-    first = np.minimum(b, cap)
-    last = b - (waves - 1) * first
     n = np.maximum(out - 1, 0.0)  # the prefill step produces the first output token
+    first = _wave_size(model, b, waves, cap, S, n)
+    last = b - (waves - 1) * first
 
     # The first (full) waves and the last one, evaluated together as one stacked array.
     n1 = np.maximum(n, 1.0)  # one step even when no decode runs, to report a time per token

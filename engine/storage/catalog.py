@@ -18,8 +18,9 @@ from engine.errors import InputError
 from engine.physics.specs import GIB, PEAK_PRECISIONS, GPUSpec, Interconnect, ModelSpec
 from engine.scenario.engines import VLLM_V0, EngineProfile
 from engine.storage.engines import load_engine
+from engine.storage.files import toml_files
 from engine.storage.paths import config_dir
-from engine.storage.tomlio import check_fields, check_type, read_toml
+from engine.storage.tomlio import check_fields, check_range, check_text, check_type, read_toml
 
 # field name -> (type, required); int fields refuse bools and floats.
 _MODEL_FIELDS: dict[str, tuple[type, bool]] = {
@@ -70,6 +71,24 @@ _INTERCONNECT_FIELDS: dict[str, tuple[type, bool]] = {
     "latency_us": (float, True),
     "max_gpus": (int, True),
 }
+#: The physical range of each number of a GPU file, in its units: (low, high, low excluded). The
+#: largest GPUs made hold 512 GiB, read 8 TB/s, peak at 10 PFLOP/s (dense fp4) and link 72 GPUs
+#: at 900 GB/s; the bounds are three orders of magnitude beyond, so that they refuse only a typo
+#: or a hostile file (an infinite memory, 10**400 GB/s), never a real part.
+_GPU_RANGES: dict[str, tuple[float, float, bool]] = {
+    "memory_gib": (0, 1e6, True),
+    "memory_bandwidth_gbps": (0, 1e7, True),
+    "price_per_hour": (0, 1e6, False),
+    "max_memory_fraction": (0, 1, True),
+    "peak_tflops": (0, 1e7, True),
+    "interconnect.bandwidth_gbps": (0, 1e7, True),
+    "interconnect.latency_us": (0, 1e6, False),
+    "interconnect.max_gpus": (1, 1e6, False),
+}
+#: The most any size of a model file can be (hidden, layers, heads, vocabulary, experts ...):
+#: 2**24, a hundred times the largest real one; the context 2**30 tokens (real: 10 million).
+_MAX_MODEL_SIZE = 2**24
+_MAX_CONTEXT = 2**30
 
 
 #: Architecture fields a model file may give (0 or false when it does not): MoE and MLA details.
@@ -92,8 +111,25 @@ def _aliases(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
     return tuple(aliases)
 
 
+def _check_texts(d: Mapping[str, Any], where: str) -> None:
+    """No control character in any text of an entry (its id, name, link kind, aliases ...)."""
+    for key, value in d.items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                check_text(text, f"{where}: field {key!r}")
+
+
+def _check_model_sizes(d: Mapping[str, Any], where: str) -> None:
+    for key, value in d.items():
+        if _MODEL_FIELDS[key][0] is int:
+            high = _MAX_CONTEXT if key == "max_context" else _MAX_MODEL_SIZE
+            check_range(value, key, where, 0, high, low_open=False)
+
+
 def model_from_dict(data: Mapping[str, Any], where: str = "model") -> ModelSpec:
     d = check_fields(data, _MODEL_FIELDS, where)
+    _check_texts(d, where)
+    _check_model_sizes(d, where)
     head_dim = d.get("head_dim", 0)
     if not head_dim:
         if d["hidden_size"] % d["num_attention_heads"]:
@@ -160,6 +196,16 @@ def model_to_dict(model: ModelSpec) -> dict[str, Any]:
     return out
 
 
+def _check_gpu_numbers(d: Mapping[str, Any], where: str) -> None:
+    numbers = {k: v for k, v in d.items() if not isinstance(v, dict)}
+    numbers.update({f"interconnect.{k}": v for k, v in d["interconnect"].items()})
+    numbers.update({f"peak_tflops.{k}": v for k, v in d["peak_tflops"].items()})
+    for key, value in numbers.items():
+        bounds = _GPU_RANGES.get(key) or _GPU_RANGES.get(key.split(".")[0])
+        if bounds is not None:
+            check_range(value, key, where, bounds[0], bounds[1], low_open=bounds[2])
+
+
 def gpu_from_dict(data: Mapping[str, Any], where: str = "gpu") -> GPUSpec:
     d = check_fields(data, _GPU_FIELDS, where)
     link = check_fields(d["interconnect"], _INTERCONNECT_FIELDS, f"{where}: [interconnect]")
@@ -170,13 +216,10 @@ def gpu_from_dict(data: Mapping[str, Any], where: str = "gpu") -> GPUSpec:
                 f"{where}: unknown field 'peak_tflops.{precision}' "
                 f"(accepted: {', '.join(PEAK_PRECISIONS)})"
             )
-        if not check_type(value, float) or value <= 0:
-            raise InputError(f"{where}: field 'peak_tflops.{precision}' must be a positive number")
-    for name in ("bandwidth_gbps", "latency_us"):
-        if link[name] < 0 or (name == "bandwidth_gbps" and link[name] == 0):
-            raise InputError(f"{where}: field 'interconnect.{name}' must be positive")
-    if link["max_gpus"] < 1:
-        raise InputError(f"{where}: field 'interconnect.max_gpus' must be at least 1")
+        if not check_type(value, float):
+            raise InputError(f"{where}: field 'peak_tflops.{precision}' must be a number")
+    _check_texts({**d, **{f"interconnect.{k}": v for k, v in link.items()}}, where)
+    _check_gpu_numbers(d, where)
     try:
         return GPUSpec(
             id=d["id"],
@@ -257,14 +300,26 @@ class Catalog:
         if key not in self.models:
             raise InputError(
                 f"unknown model {ident!r} (accepted: {', '.join(sorted(self.models))})"
+                + self._unread("models")
             )
         return self.models[key]
 
     def gpu(self, ident: str) -> GPUSpec:
         key = self._gpu_alias.get(ident, ident)
         if key not in self.gpus:
-            raise InputError(f"unknown GPU {ident!r} (accepted: {', '.join(sorted(self.gpus))})")
+            raise InputError(
+                f"unknown GPU {ident!r} (accepted: {', '.join(sorted(self.gpus))})"
+                + self._unread("gpus")
+            )
         return self.gpus[key]
+
+    def _unread(self, command: str) -> str:
+        """For an unknown id: the files that were skipped (one of them may be the one meant)."""
+        count = len(self.errors)
+        if not count:
+            return ""
+        files = "a catalog file" if count == 1 else f"{count} catalog files"
+        return f"; {files} could not be read: 'tokentui {command}' says why"
 
     def engine(self, name: str) -> EngineProfile:
         if name not in self.engines:
@@ -290,9 +345,12 @@ def builtin_dir() -> Path:
 
 
 def _load_dir(catalog: Catalog, folder: Path, kind: str) -> None:
-    if not folder.is_dir():
+    try:
+        paths = toml_files(folder)
+    except InputError as exc:
+        catalog.errors.append(str(exc))
         return
-    for path in sorted(folder.glob("*.toml")):
+    for path in paths:
         try:
             data = read_toml(path)
             if kind == "models":

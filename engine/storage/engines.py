@@ -31,7 +31,6 @@ in the catalog's ``errors`` so that it never hides the others.
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ from engine.errors import InputError
 from engine.scenario.engines import EngineProfile
 from engine.scenario.factors import FACTOR_BY_KEY, FACTORS, SETTING_BY_FIELD, SETTINGS
 from engine.storage.names import check_name
-from engine.storage.tomlio import check_fields, check_finite, read_toml
+from engine.storage.tomlio import check_fields, check_finite, check_text, read_toml
 
 ENGINE_SCHEMA = 1
 _FIELDS: dict[str, tuple[type, bool]] = {
@@ -67,19 +66,10 @@ _FIT_FIELDS: dict[str, tuple[type, bool]] = {
 }
 
 
-def _text(value: str, where: str) -> str:
-    """Text shown as it is (a title, a note, a source): no control or bidirectional characters,
-    which would reach the terminal."""
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise InputError(f"{where} contains the control character U+{ord(bad):04X}")
-    return value
-
-
 def engine_from_dict(data: dict[str, Any], where: str) -> EngineProfile:
     d = check_fields(data, _FIELDS, where)
-    _text(d["title"], f"{where}: field 'title'")
-    _text(d.get("notes", ""), f"{where}: field 'notes'")
+    check_text(d["title"], f"{where}: field 'title'")
+    check_text(d.get("notes", ""), f"{where}: field 'notes'")
     check_finite(d, "", where)
     if d["schema"] > ENGINE_SCHEMA:
         raise InputError(
@@ -101,8 +91,8 @@ def engine_from_dict(data: dict[str, Any], where: str) -> EngineProfile:
     if bad is not None:
         raise InputError(f"{where}: [sources]: field {bad!r} must be a string")
     for key, value in sources.items():
-        _text(key, f"{where}: [sources]: a key")
-        _text(value, f"{where}: [sources]: field {key!r}")
+        check_text(key, f"{where}: [sources]: a key")
+        check_text(value, f"{where}: [sources]: field {key!r}")
     eff = check_fields(d.get("efficiency", {}), _FACTOR_FIELDS, f"{where}: [efficiency]")
     factors = {}
     for key, value in eff.items():

@@ -31,6 +31,7 @@ import tomli_w
 from engine.errors import InputError
 from engine.physics.specs import ModelSpec
 from engine.storage.catalog import builtin_catalog, model_from_dict, model_to_dict
+from engine.storage.files import MAX_CONFIG_BYTES, loads_json, read_text
 from engine.storage.names import check_name, safe_name
 from engine.storage.paths import atomic_write, config_dir
 
@@ -134,14 +135,9 @@ class _Reader:
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    text = read_text(path, MAX_CONFIG_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
-    try:
-        data = json.loads(text)
+        data = loads_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from engine.errors import InputError
+from engine.storage.tomlio import check_text
 
 MAX_NAME_LENGTH = 64
 _NAME_RE = re.compile(r"[a-z0-9._-]+")
@@ -31,9 +32,7 @@ def check_name(name: object, what: str = "preset name") -> str:
         raise InputError(f"a {what} must be a string, got {name!r}")
     if not name.strip():
         raise InputError(f"a {what} must not be empty")
-    control = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if control is not None:
-        raise InputError(f"{what} {name!r} contains the control character U+{ord(control):04X}")
+    check_text(name, f"{what} {name!r}")
     if "/" in name or "\\" in name:
         raise InputError(
             f"{what} {name!r} must not contain a slash (it names a file in tokentui's folder; "

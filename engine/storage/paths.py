@@ -8,14 +8,20 @@ here.
 Every write is atomic: the bytes go to a temporary file in the same directory, which is flushed,
 synced and then moved over the target with :func:`os.replace`. A failed save (disk full,
 permission denied, killed mid-write) leaves the previous file intact; the temporary file is removed
-unless the process is killed outright (it is then a hidden ``.NAME.*.tmp`` that nothing reads).
+unless the process is killed outright (it is then a hidden ``.NAME.*.tmp`` that nothing reads, and
+the next save into that folder removes it once it is :data:`STALE_TEMP_S` old).
+
+A new file gets the permissions the umask allows (``0o666 & ~umask``: ``rw-r--r--`` under the
+usual 022, group-writable in a shared ``TOKENTUI_HOME`` under 002); a replaced file keeps its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import re
+import secrets
+import time
 from pathlib import Path
 
 import platformdirs
@@ -25,6 +31,10 @@ from engine.errors import InputError
 HOME_ENV = "TOKENTUI_HOME"
 APP_NAME = "tokentui"
 TEMP_SUFFIX = ".tmp"
+#: A temporary file this old was left by a save that was killed: no save takes minutes.
+STALE_TEMP_S = 600.0
+#: The name of a temporary file :func:`atomic_write` makes: ``.NAME.<8 hex digits>.tmp``.
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX))
 
 
 def config_dir() -> Path:
@@ -48,9 +58,10 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool = True) -> None:
         raise InputError(f"{path}: cannot create the folder {folder} ({exc})") from None
     if not overwrite and path.exists():
         raise InputError(f"{path}: already exists")
+    remove_stale_temps(folder)
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=TEMP_SUFFIX)
+        fd, tmp = _temp_file(folder, path)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -65,6 +76,40 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool = True) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     _sync_dir(folder)
+
+
+def _temp_file(folder: Path, path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path``, open for writing (``O_EXCL``): with the mode of the
+    file it will replace, else 0o666 for the umask to narrow."""
+    try:
+        keep: int | None = path.stat().st_mode & 0o777
+    except OSError:
+        keep = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = folder / f".{path.stem}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            fd = os.open(tmp, flags, 0o666 if keep is None else keep)
+        except FileExistsError:  # pragma: no cover - one chance in four billion
+            continue
+        if keep is not None:
+            os.chmod(tmp, keep)  # the umask narrowed it
+        return fd, str(tmp)
+
+
+def remove_stale_temps(folder: Path, now: float | None = None) -> None:
+    """Remove the temporary files of saves killed mid-write (``.NAME.xxxxxxxx.tmp`` older than
+    :data:`STALE_TEMP_S`) from ``folder``; best effort, never an error."""
+    now = time.time() if now is None else now
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                if (
+                    _TEMP_NAME.fullmatch(entry.name)
+                    and entry.is_file(follow_symlinks=False)
+                    and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_S
+                ):
+                    os.unlink(entry.path)
 
 
 def _sync_dir(folder: Path) -> None:

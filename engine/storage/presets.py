@@ -30,6 +30,7 @@ from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import resolve
 from engine.scenario.scenario import Scenario
 from engine.storage.catalog import Catalog, builtin_catalog, builtin_dir, default_catalog
+from engine.storage.files import toml_files
 from engine.storage.names import check_name
 from engine.storage.paths import atomic_write, config_dir
 from engine.storage.preset_format import (
@@ -92,15 +93,11 @@ def user_presets_dir() -> Path:
 
 
 def builtin_names() -> list[str]:
-    folder = builtin_presets_dir()
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    return [p.stem for p in toml_files(builtin_presets_dir())]
 
 
 def _user_files() -> list[Path]:
-    folder = user_presets_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith("."))
+    return toml_files(user_presets_dir())
 
 
 # ------------------------------------------------------------------------------------ the file
@@ -223,8 +220,8 @@ def list_presets(catalog: Catalog | None = None) -> tuple[list[Preset], list[str
             errors.append(str(exc))
     try:
         files = _user_files()
-    except OSError as exc:
-        return presets, [*errors, f"{user_presets_dir()}: cannot be read ({exc})"]
+    except InputError as exc:
+        return presets, [*errors, str(exc)]
     for path in files:
         try:
             check_name(path.stem)

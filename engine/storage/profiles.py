@@ -20,6 +20,7 @@ from engine.errors import InputError
 from engine.physics.deployment import Efficiency
 from engine.scenario.factors import FACTOR_BY_KEY, FACTORS
 from engine.storage.catalog import builtin_dir
+from engine.storage.files import toml_files
 from engine.storage.names import check_name
 from engine.storage.paths import atomic_write, config_dir
 from engine.storage.tomlio import check_fields, read_toml
@@ -93,10 +94,7 @@ def check_profile_name(name: str) -> str:
 
 def saved_profiles() -> list[str]:
     """The names of the saved profiles (not the reserved ones: they name something else)."""
-    folder = profiles_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.toml") if p.stem not in RESERVED_NAMES)
+    return [p.stem for p in toml_files(profiles_dir()) if p.stem not in RESERVED_NAMES]
 
 
 def profile_path(name_or_path: str) -> Path:

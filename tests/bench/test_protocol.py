@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.bench.client import parse_models, printable
+from engine.bench.client import parse_models
 from engine.bench.protocol import (
     LineSplitter,
     SSEReader,
@@ -20,6 +20,7 @@ from engine.bench.protocol import (
     openai_event,
     request_body,
 )
+from engine.errors import terminal_safe
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -139,9 +140,9 @@ def test_model_lists_and_engine_from_owner() -> None:
     assert "\x1b" not in hostile.models[0] and "\x07" not in hostile.models[0]
 
 
-def test_printable_escapes_controls_and_cuts() -> None:
-    assert printable("a\x1b[2Jb\nc") == "a\\x1b[2Jb\\nc"
-    assert len(printable("x" * 500, 50)) == 50
+def test_terminal_safe_escapes_controls_and_cuts() -> None:
+    assert terminal_safe("a\x1b[2Jb\nc") == "a\\x1b[2Jb\\nc"
+    assert len(terminal_safe("x" * 500, 50)) == 50
 
 
 @settings(max_examples=300, deadline=None)

@@ -335,7 +335,7 @@ def test_nvml_detection_with_a_fake_library() -> None:
 
     hw = detect_hardware(FakeNVML())
     assert hw["source"] == "nvml" and hw["gpu_count"] == 2
-    assert hw["gpu_name"] == "NVIDIA H100 80GB HBM3[2J"  # the escape is dropped
+    assert hw["gpu_name"] == "NVIDIA H100 80GB HBM3\\x1b[2J"  # the escape is shown, not obeyed
     assert hw["gpus"][1]["memory_bytes"] == 80 * 1024**3 and hw["driver"] == "560.35"
 
     class Broken(FakeNVML):

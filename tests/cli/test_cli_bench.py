@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,7 @@ def test_an_unreachable_server(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        (None, "not a regular file"),
+        (None, "no such file"),
         (b"", "no prompt in the file"),
         (b"\xff\xfe\x00bad", "not UTF-8"),
         (b'{"text": 3}\n', "needs a 'prompt' text field"),
@@ -82,7 +83,10 @@ def test_bad_prompt_files(
 def test_prompts_from_a_folder_or_fifo_are_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert "not a regular file" in refused(capsys, "http://x", "--prompts", str(tmp_path))
+    assert "is a folder" in refused(capsys, "http://x", "--prompts", str(tmp_path))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert "is a named pipe" in refused(capsys, "http://x", "--prompts", str(fifo))
 
 
 def test_save_never_replaces_a_file_unasked(

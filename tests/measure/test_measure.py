@@ -226,7 +226,7 @@ def test_unknown_files_list_what_is_accepted(tmp_path: Path, text: str, message:
         ),
         (
             '{"metadata": {}, "results": {"x": {"avg_input_tokens": 1}}}',
-            "batch size must be a positive whole number",
+            "batch size must be a whole number from 1 to",
         ),
         (
             '{"completed": 0, "request_throughput": 0, "output_throughput": 0}',

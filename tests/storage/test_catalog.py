@@ -167,7 +167,7 @@ max_gpus = 2
             "unknown field 'colour'",
         ),
         (GOOD_GPU.replace("bf16 = 100", "bf16 = 100\nfp2 = 200"), "peak_tflops.fp2"),
-        (GOOD_GPU.replace("memory_gib = 16", "memory_gib = -1"), "memory_bytes must be positive"),
+        (GOOD_GPU.replace("memory_gib = 16", "memory_gib = -1"), "'memory_gib' must be in (0, "),
     ],
 )
 def test_bad_files_are_named_and_do_not_hide_good_ones(

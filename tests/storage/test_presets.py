@@ -138,6 +138,9 @@ def builtin_files() -> list[Path]:
 CAT = builtin_catalog()
 IDS = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
 TEXT = st.text(max_size=40)  # any unicode, control characters included
+#: Any unicode but what a catalog entry's text may not hold: control, format and separator
+#: characters (a terminal would act on them; tests/test_hostile_files.py).
+LABEL = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Zl", "Zp", "Cs")), max_size=40)
 NAMES = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,30}", fullmatch=True).filter(
     lambda n: n not in BUILTINS and n.split(".")[0] not in {"con", "prn", "aux", "nul"}
 )
@@ -154,7 +157,7 @@ def custom_models(draw: st.DrawFn) -> ModelSpec:
     experts = draw(st.integers(1, 8))
     return ModelSpec(
         id=draw(IDS),
-        name=draw(TEXT.filter(bool)),
+        name=draw(LABEL.filter(bool)),
         family=draw(st.sampled_from(["llama", "mistral", "qwen2"])),
         hidden_size=draw(st.integers(1, 128)) * 64,
         num_layers=draw(st.integers(1, 128)),
@@ -170,8 +173,8 @@ def custom_models(draw: st.DrawFn) -> ModelSpec:
         num_experts=experts,
         experts_per_token=draw(st.integers(1, experts)),
         moe_intermediate_size=draw(st.integers(0, 20_000)) if experts > 1 else 0,
-        aliases=tuple(draw(st.lists(TEXT.filter(bool), max_size=2))),
-        source=draw(TEXT),
+        aliases=tuple(draw(st.lists(LABEL.filter(bool), max_size=2))),
+        source=draw(LABEL),
     )
 
 
@@ -180,19 +183,19 @@ def custom_gpus(draw: st.DrawFn) -> GPUSpec:
     peaks = draw(st.lists(st.sampled_from(PEAK_PRECISIONS), min_size=1, max_size=5, unique=True))
     data = {
         "id": draw(IDS),
-        "name": draw(TEXT),
-        "vendor": draw(TEXT),
+        "name": draw(LABEL),
+        "vendor": draw(LABEL),
         "memory_gib": draw(decimal(1, 2048)),
         "memory_bandwidth_gbps": draw(decimal(1, 20_000)),
         "price_per_hour": draw(st.floats(0, 1000)),
         "peak_tflops": {p: draw(decimal(1, 10_000, 1)) for p in peaks},
         "interconnect": {
-            "kind": draw(TEXT),
+            "kind": draw(LABEL),
             "bandwidth_gbps": draw(decimal(1, 2_000)),
             "latency_us": draw(decimal(0, 100)),
             "max_gpus": draw(st.integers(1, 1024)),
         },
-        "source": draw(TEXT),
+        "source": draw(LABEL),
     }
     if draw(st.booleans()):
         data["max_memory_fraction"] = draw(st.floats(0.01, 1.0))
@@ -802,10 +805,10 @@ def test_permission_denied_is_an_error_naming_the_file(
 ) -> None:
     preset, path, old = saved_once
 
-    def denied(**kwargs: object) -> tuple[int, str]:
+    def denied(*args: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(userdata.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(userdata, "_temp_file", denied)
     with pytest.raises(InputError, match=rf"{path}: cannot be saved .*Permission denied"):
         save_preset(changed(preset), "mine", overwrite=True)
     assert path.read_bytes() == old

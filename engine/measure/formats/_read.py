@@ -9,9 +9,19 @@ from engine.errors import InputError
 
 
 def number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    """``value`` as a finite float, else :class:`InputError` (a bool, a string, nan, inf, an
+    integer too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{where}: expected a number, got {value!r}")
-    return float(value)
+    try:
+        x = float(value)
+    except OverflowError:
+        raise InputError(
+            f"{where}: expected a number, got an integer too large for a float"
+        ) from None
+    if not math.isfinite(x):
+        raise InputError(f"{where}: expected a number, got {value!r}")
+    return x
 
 
 def positive(value: Any, where: str) -> float:

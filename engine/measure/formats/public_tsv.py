@@ -66,7 +66,7 @@ def _count(text: str, where: str, column: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
         raise InputError(
             f"{where}: column {column!r} must be a whole number of 1 or more, got {text!r}"
         )
@@ -90,15 +90,15 @@ def load_of(text: str, notes: str) -> tuple[str, float | None, int | None]:
     """('offline' | 'rate' | 'concurrency' | 'unknown', its value, the run's requests) from the
     ``batch_or_concurrency`` column (and the notes, for the request count)."""
     low = text.lower()
-    count = re.search(r"(\d[\d,]*)\s+requests", f"{text} {notes}")
+    count = re.search(r"(?<![0-9,])([0-9][0-9,]{0,12})\s+requests", f"{text} {notes}")
     requests = int(count.group(1).replace(",", "")) if count else None
     if "offline" in low or "max-throughput" in low:
         return "offline", None, requests
-    rate = re.search(r"rate\s*=\s*(inf|[\d.]+)", low)
+    rate = re.search(r"rate\s*=\s*(inf|[0-9]{0,9}\.?[0-9]+)", low)
     if rate:
         value = math.inf if rate.group(1) == "inf" else float(rate.group(1))
         return "rate", value, requests
-    users = re.search(r"(?:concurrency|batch)\s*=\s*(\d+)", low)
+    users = re.search(r"(?:concurrency|batch)\s*=\s*([0-9]{1,9})", low)
     if users:
         return "concurrency", float(users.group(1)), requests
     if "single stream" in low:

@@ -8,6 +8,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.measure.formats._read import number
 from engine.measure.points import Measurement, Point
+from engine.scenario.workload import MAX_BATCH
 
 
 def parse_seed_json(data: Any, path: str) -> Measurement:
@@ -20,8 +21,8 @@ def parse_seed_json(data: Any, path: str) -> Measurement:
     points = []
     for key, row in results.items():
         where = f"{path}: results.{key}"
-        if not re.fullmatch(r"\d+", str(key)) or int(key) < 1:
-            raise InputError(f"{where}: batch size must be a positive whole number")
+        if not re.fullmatch(r"[0-9]{1,7}", str(key)) or not 1 <= int(key) <= MAX_BATCH:
+            raise InputError(f"{where}: batch size must be a whole number from 1 to {MAX_BATCH:,}")
         if not isinstance(row, dict):
             raise InputError(f"{where}: expected a table of measurements")
         for name in ("avg_input_tokens", "avg_output_tokens", "tokens_per_second_in_batch"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, terminal_safe
 from engine.measure.formats._read import number, positive
 from engine.measure.points import Measurement, Point
 
@@ -34,7 +34,7 @@ def _opt(obj: dict[str, Any], key: str, where: str) -> float | None:
 
 
 def _text(value: Any, limit: int = 120) -> str:
-    return "".join(c for c in str(value) if c.isprintable())[:limit] if value else ""
+    return terminal_safe(str(value), limit) if value else ""
 
 
 def _section(obj: dict[str, Any], key: str) -> dict[str, Any]:
