@@ -86,6 +86,14 @@ class Edit(Message):
     value: Any
 
 
+@dataclass
+class PaneMounted(Message):
+    """A side pane mounted after the first frame (its tab is behind): the screen shows the
+    scenario in it (the results pushed down before it existed did not reach it)."""
+
+    pane: Widget
+
+
 class Field(Vertical):
     """A label, a one-line input and, under it, why the value is refused (when it is)."""
 

@@ -10,7 +10,7 @@ from support import app_from_args
 from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Tab
+from textual.widgets import Footer, Input, Static, Tab
 from textual.widgets._footer import FooterKey, FooterLabel
 
 from tui.app import TokentuiApp
@@ -266,3 +266,16 @@ async def test_at_80x24_every_chart_keeps_its_key(chart: str) -> None:
         text = "\n".join(widget.render_line(y).text for y in range(widget.size.height))
         missing = [w for w in CHART_KEYS[chart] if w not in text]
         assert not missing, (chart, missing, text)
+
+
+async def test_the_tabs_behind_show_the_scenario_before_any_edit() -> None:
+    """The GPU and Load tabs are mounted after the first frame; they show the scenario then,
+    not only after the first edit."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        s = app.main.dashboard.scenario
+        facts = str(app.main.query_one("#gpu-facts", Static).render())
+        assert f"{s.gpu.memory_bytes / 2**30:.0f} GB" in facts and "TB/s" in facts
+        assert f"${s.price_per_gpu_hour:g}/GPU-h" in facts

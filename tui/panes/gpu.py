@@ -17,7 +17,7 @@ from engine.views.format import layout_words
 from tui.panes.catalog_list import CatalogList, Entry
 from tui.panes.jumps import key_of
 from tui.state import Draft, field_text
-from tui.widgets import Facts, Field, number
+from tui.widgets import Facts, Field, PaneMounted, number
 
 #: The GPU list's groups, in the order shown.
 GPU_GROUPS = (
@@ -100,6 +100,9 @@ class GPUPane(Vertical):
         self.catalog = catalog
         self.draft = draft
         self.scenario = scenario
+
+    def on_mount(self) -> None:
+        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
 
     def compose(self) -> ComposeResult:
         d, s = self.draft, self.scenario

@@ -31,7 +31,7 @@ from engine.storage.profiles import saved_profiles
 from engine.views.dashboard import Dashboard
 from tui.panes.jumps import key_of
 from tui.state import APP_TERMS, Draft, field_text
-from tui.widgets import Choice, Field, number
+from tui.widgets import Choice, Field, PaneMounted, number
 
 #: The load kinds, as the selector shows them.
 LOADS = (
@@ -127,6 +127,9 @@ class WorkloadPane(Vertical):
                 key=key_of("load"),
             ),
         ]
+
+    def on_mount(self) -> None:
+        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
 
     def compose(self) -> ComposeResult:
         d, s = self.draft, self.scenario

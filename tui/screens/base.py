@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import on
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -32,7 +33,7 @@ from tui.panes.model import ModelPane
 from tui.panes.summary import SummaryStrip
 from tui.panes.workload import WorkloadPane
 from tui.state import APP_TERMS, Draft, field_text
-from tui.widgets import Field
+from tui.widgets import Field, PaneMounted
 
 if TYPE_CHECKING:
     from engine.measure.compare import FileComparison
@@ -156,6 +157,13 @@ class ScenarioScreen(Screen[None]):
             return ""
         shown = f"{value:g}" if isinstance(value, float) else str(value)
         return f" (kept: {APP_TERMS(name)} {shown})"
+
+    @on(PaneMounted)
+    def _pane_mounted(self, event: PaneMounted) -> None:
+        event.stop()
+        pane = event.pane
+        if isinstance(pane, GPUPane | WorkloadPane):
+            pane.show(self.draft, self.dashboard)
 
     def field_named(self, name: str) -> Field | None:
         """The field of the input ``name``, if the screen has one (mounted)."""
