@@ -137,3 +137,15 @@ async def until(pilot: Any, condition: Any, timeout: float = 20.0) -> None:
     while not condition():
         assert loop.time() < end, "timed out"
         await pilot.pause(0.05)
+
+
+async def show_chart(pilot: Any, app: Any, key: str) -> Any:
+    """Press the chart key ``key`` from the chart tabs and return the chart, built at its size
+    (every line rendered once, as the screen would)."""
+    app.main.query_one("#charts Tabs").focus()
+    await pilot.press(key)
+    await pilot.pause()
+    chart = app.main.visible_chart()
+    for y in range(chart.size.height):
+        chart.render_line(y)
+    return chart

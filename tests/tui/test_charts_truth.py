@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
 
 import numpy as np
 import pytest
 from rich.style import Style
-from support import app_from_args
+from support import app_from_args, show_chart
 from textual.strip import Strip
 
 from engine.physics.memory import memory_plan
@@ -52,15 +51,6 @@ def text(chart: Chart) -> list[str]:
 
 def summary(app: TokentuiApp) -> str:
     return str(app.main.query_one(SummaryStrip).render())
-
-
-async def show(pilot: Any, app: TokentuiApp, key: str) -> Chart:
-    app.main.query_one("#charts").focus()
-    await pilot.press(key)
-    await pilot.pause()
-    chart = app.main.visible_chart()
-    text(chart)  # built at its size
-    return chart
 
 
 def is_125(v: float) -> bool:
@@ -104,7 +94,7 @@ async def test_the_context_wall_is_where_memory_plan_stops_fitting_the_batch() -
     would reach the usable memory (~59k)."""
     app = app_from_args()
     async with app.run_test(size=(100, 30)) as pilot:
-        chart = await show(pilot, app, "4")
+        chart = await show_chart(pilot, app, "4")
         d = app.main.dashboard
         s, batch = d.scenario, d.batch
         assert batch == 16 and "batch 16" in summary(app)
@@ -138,7 +128,7 @@ async def test_in_ideal_mode_the_solid_lines_are_the_ideal_run() -> None:
         app.main.query_one("#charts").focus()
         await pilot.press("m")
         await pilot.pause()
-        chart = await show(pilot, app, "1")
+        chart = await show_chart(pilot, app, "1")
         d = app.main.dashboard
         assert d.scenario.mode == "ideal"
         ideal, real = d.scenario.run(), d.other_mode.run()
@@ -165,7 +155,7 @@ async def test_the_bottleneck_bars_are_as_tall_as_the_time_per_token(mode_key: s
             app.main.query_one("#charts").focus()
             await pilot.press(mode_key)
             await pilot.pause()
-        chart = await show(pilot, app, "2")
+        chart = await show_chart(pilot, app, "2")
         d = app.main.dashboard
         tpot_ms = np.asarray(d.run.tpot_s) * 1e3
         np.testing.assert_allclose(chart.series["step ms"], tpot_ms, rtol=1e-6)
@@ -210,7 +200,7 @@ async def test_a_scenario_that_does_not_fit_draws_no_numbers() -> None:
         assert "DOES NOT FIT" in summary(app)
         assert app.main.dashboard.fit_error
         for key in (*ARTICLE, "8", "9"):
-            chart = await show(pilot, app, key)
+            chart = await show_chart(pilot, app, key)
             assert chart.note.startswith("DOES NOT FIT"), key
             assert chart.series == {} and chart.ticks == {}, key
             shown = "\n".join(text(chart))
@@ -234,7 +224,7 @@ async def test_every_chart_ticks_round_draws_common_glyphs_and_no_legend_over_da
             await pilot.pause()
         serving = bool(args)
         for key in (*ARTICLE, *("89" if serving else "")):
-            chart = await show(pilot, app, key)
+            chart = await show_chart(pilot, app, key)
             rows = text(chart)
             assert chart.ticks, key
             for axis, values in chart.ticks.items():
@@ -258,7 +248,7 @@ async def test_every_mark_stands_out_from_the_background(theme: str) -> None:
         app.theme = theme
         await pilot.pause()
         for key in ARTICLE:
-            chart = await show(pilot, app, key)
+            chart = await show_chart(pilot, app, key)
             surface = chart.surface()
             for strip in lines(chart):
                 for seg in strip:
@@ -283,12 +273,12 @@ async def test_the_selected_marker_follows_the_summary() -> None:
             d = app.main.dashboard
             assert f"batch {d.batch}" in summary(app)
             for key in "1235":
-                chart = await show(pilot, app, key)
+                chart = await show_chart(pilot, app, key)
                 assert chart.marks["selected"] == d.batch, key
-            chart = await show(pilot, app, "1")
+            chart = await show_chart(pilot, app, "1")
             canvas = "".join(text(chart)[2:-6])
             assert canvas.count("O") >= 2  # on the total and on the per-request line
-            chart = await show(pilot, app, "2")
+            chart = await show_chart(pilot, app, "2")
             layout = chart.bar_layout  # type: ignore[attr-defined]
             for k, col in enumerate(layout["columns"]):
                 letters = [
@@ -313,16 +303,19 @@ async def test_the_kv_wall_is_on_every_chart_of_the_batch_axis() -> None:
         wall = memory_plan(s, s.context_tokens).max_batch  # "fits 211 seqs"
         assert f"fits {wall} seqs" in summary(app)
         for key in "123":
-            chart = await show(pilot, app, key)
+            chart = await show_chart(pilot, app, key)
             assert chart.marks["wall"] == wall, key
             assert f"KV wall {wall}" in "\n".join(text(chart)), key
-        chart = await show(pilot, app, "5")  # boundness: batch against context, the wall a line
+        # boundness: batch against context, the wall a line
+        chart = await show_chart(
+            pilot, app, "5"
+        )  # boundness: batch against context, the wall a line
         contexts = app.main.dashboard.grid.context
         expected = [memory_plan(s, int(c)).max_batch for c in contexts]
         assert chart.series["KV wall batch"] == expected
     app = app_from_args(*SERVING)
     async with app.run_test(size=(100, 30)) as pilot:
         for key in "129":
-            chart = await show(pilot, app, key)
+            chart = await show_chart(pilot, app, key)
             assert chart.marks["wall"] == pytest.approx(app.main.dashboard.run.wall), key
             assert chart.marks["selected"] == app.main.dashboard.load, key

@@ -11,15 +11,13 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from support import app_from_args, set_field, until
+from support import app_from_args, set_field, show_chart, until
 
 from engine.views.export import chart_table
 from tui.app import TokentuiApp
-from tui.charts import Chart
 from tui.dialogs import PresetPicker
 from tui.flows import export as export_flow
 from tui.panes.summary import SummaryStrip
@@ -31,16 +29,6 @@ SERVING = ("--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--gpus", "1", "--con
 
 def summary(app: TokentuiApp) -> str:
     return str(app.main.query_one(SummaryStrip).render())
-
-
-async def chart(pilot: Any, app: TokentuiApp, key: str) -> Chart:
-    app.main.query_one("#charts Tabs").focus()
-    await pilot.press(key)
-    await pilot.pause()
-    shown = app.main.visible_chart()
-    for y in range(shown.size.height):
-        shown.render_line(y)  # built at its size
-    return shown
 
 
 async def test_a_pinned_scenario_is_drawn_dotted_and_compared_in_the_summary() -> None:
@@ -55,23 +43,23 @@ async def test_a_pinned_scenario_is_drawn_dotted_and_compared_in_the_summary() -
         await pilot.pause()
         b = app.main.dashboard
         assert b.scenario.gpus == 8 and app.main.pinned == a_s
-        throughput = await chart(pilot, app, "1")
+        throughput = await show_chart(pilot, app, "1")
         assert throughput.series["A: total"] == pytest.approx(a_run.total_tokens_per_s.tolist())
         assert throughput.series["solid: total"] == pytest.approx(b.run.total_tokens_per_s.tolist())
         assert "dotted" not in throughput.series and "dotted: total" not in throughput.series
         i = b.selected
         ratio = float(b.run.tpot_s[i]) / float(a_run.tpot_s[i])
         assert "vs A" in summary(app) and f"{ratio:.2f}x" in summary(app)
-        cost = await chart(pilot, app, "3")
+        cost = await show_chart(pilot, app, "3")
         assert cost.series["A: $ / 1M output"] == pytest.approx(
             a_run.cost_per_1m_output_usd.tolist()
         )
-        bottlenecks = await chart(pilot, app, "2")
+        bottlenecks = await show_chart(pilot, app, "2")
         assert any("compared in the summary" in name for _, name, _ in bottlenecks.legend_items)
         app.main.query_one("#charts Tabs").focus()
         await pilot.press("p")  # unpin: the other mode is dotted again, no line in the summary
         await pilot.pause()
-        throughput = await chart(pilot, app, "1")
+        throughput = await show_chart(pilot, app, "1")
         assert "A: total" not in throughput.series and "dotted: total" in throughput.series
         assert "vs A" not in summary(app)
 
@@ -84,11 +72,11 @@ async def test_serving_charts_draw_the_pinned_means() -> None:
         app.main.query_one("#charts Tabs").focus()
         await pilot.press("p")
         await set_field(pilot, app, "output_tokens", "600")
-        latency = await chart(pilot, app, "9")
+        latency = await show_chart(pilot, app, "9")
         assert latency.series["A: TTFT"] == pytest.approx(np.asarray(a_run.ttft_s).tolist())
         assert latency.series["A: ITL"] == pytest.approx(np.asarray(a_run.itl_s).tolist())
         assert "TTFT p99" not in latency.series  # A's means replace the p99s
-        serving = await chart(pilot, app, "8")
+        serving = await show_chart(pilot, app, "8")
         assert serving.series["A: tok/s per GPU"] == pytest.approx(
             np.asarray(a_run.output_tokens_per_s_per_gpu).tolist()
         )
@@ -104,7 +92,7 @@ async def test_a_pinned_load_of_another_kind_is_not_drawn_on_this_axis() -> None
         app.main.post_message(Edit("load", "concurrency"))  # as the Load tab's list posts it
         await pilot.pause()
         assert app.main.dashboard.axis == "concurrency"
-        throughput = await chart(pilot, app, "1")
+        throughput = await show_chart(pilot, app, "1")
         assert not any(k.startswith("A:") for k in throughput.series)
         assert any("not drawn on this axis" in name for _, name, _ in throughput.legend_items)
         assert "vs A" in summary(app)  # the summary compares A at its own point
