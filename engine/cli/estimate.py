@@ -23,8 +23,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     s = scenario_args.scenario_from_args(args, catalog)
     if args.compare_preset:
         return _side_by_side(load_preset(args.compare_preset, catalog).scenario, s, args)
-    if args.at is not None:
-        raise InputError("--at picks the load of --compare-preset's comparison; give both")
+    if args.compare_at is not None:
+        raise InputError("--compare-at picks the load of --compare-preset's comparison; give both")
     check_fits(s, s.context_tokens)
     result = s.run()
     point = simulate_point(s, result) if args.simulate else None
@@ -45,15 +45,18 @@ def _side_by_side(pinned: Scenario, s: Scenario, args: argparse.Namespace) -> in
     """The preset (A) against this scenario (B) at one load: what the app's pin shows."""
     if args.simulate:
         raise InputError("--simulate runs one scenario; leave it out with --compare-preset")
-    if args.at is not None and args.at <= 0:
-        raise InputError(f"--at must be a load above 0 (a batch, users or a rate), not {args.at:g}")
+    if args.compare_at is not None and args.compare_at <= 0:
+        raise InputError(
+            "--compare-at must be a load above 0 (a batch, users or a rate), "
+            f"not {args.compare_at:g}"
+        )
     name = args.compare_preset
     if args.json:
-        data = side_by_side_dict(pinned, s, args.at)
+        data = side_by_side_dict(pinned, s, args.compare_at)
         say(json.dumps(jsonable({"preset": name, **data}), indent=2, allow_nan=False))
     else:
         label = name if len(name) <= 12 else "A"
-        say(side_by_side_table(pinned, s, args.at, names=(label, "this")))
+        say(side_by_side_table(pinned, s, args.compare_at, names=(label, "this")))
     return 0
 
 
@@ -75,8 +78,8 @@ def register(sub: Any) -> None:
         "by side: each metric, the ratio and the side it favours",
     )
     est.add_argument(
-        "--at",
-        type=number("--at"),
+        "--compare-at",
+        type=number("--compare-at"),
         default=None,
         metavar="LOAD",
         help="with --compare-preset: the load to compare at, a point of this scenario's load "

@@ -52,7 +52,15 @@ def test_each_side_is_what_estimate_says_of_it_alone(capsys: pytest.CaptureFixtu
 
 def test_at_picks_the_load(capsys: pytest.CaptureFixture[str]) -> None:
     both = run_json(
-        capsys, "--preset", PRESET, "--batch", "1..256", "--compare-preset", PRESET, "--at", "60"
+        capsys,
+        "--preset",
+        PRESET,
+        "--batch",
+        "1..256",
+        "--compare-preset",
+        PRESET,
+        "--compare-at",
+        "60",
     )
     assert both["load"] == {"a": 64, "b": 64}  # the nearest point of the axis
     assert all(r["ratio"] in (1.0, None) for r in both["rows"])  # against itself: even
@@ -94,9 +102,11 @@ def test_another_load_kind_is_compared_at_its_own_point(
     ("args", "says"),
     [
         (("--compare-preset", "no-such-preset"), "no-such-preset"),
-        (("--compare-preset", PRESET, "--at", "0"), "--at must be a load above 0"),
-        (("--compare-preset", PRESET, "--at", "abc"), "--at"),
-        (("--at", "16"), "give both"),
+        (("--compare-preset", PRESET, "--compare-at", "0"), "--compare-at must be a load above 0"),
+        (("--compare-preset", PRESET, "--compare-at", "-5"), "--compare-at must be a load above 0"),
+        (("--compare-preset", PRESET, "--compare-at=-5"), "--compare-at must be a load above 0"),
+        (("--compare-preset", PRESET, "--compare-at", "abc"), "--compare-at"),
+        (("--compare-at", "16"), "give both"),
         (("--compare-preset", PRESET, "--simulate"), "--simulate"),
     ],
 )
