@@ -149,3 +149,28 @@ async def show_chart(pilot: Any, app: Any, key: str) -> Any:
     for y in range(chart.size.height):
         chart.render_line(y)
     return chart
+
+
+def key_event(app: Any, key: str) -> Any:
+    """The event a terminal makes of ``key``, with its character (as a Pilot's press makes it)."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
+
+    try:
+        char: str | None = unicodedata.lookup(
+            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
+        )
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(app)
+    return event
+
+
+def send_at_once(app: Any, *keys: str) -> None:
+    """Keys as a terminal sends them: one after the other, not waiting for the app to handle
+    each (a Pilot's press waits, which hides races); ``await pilot.pause()`` lets them run."""
+    for key in keys:
+        app._driver.send_message(key_event(app, key))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
+from textual.theme import ThemeProvider
 from textual.widgets import Input
 
+from engine.errors import terminal_safe
 from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
-from tui.commands import TokentuiCommands
+from tui.commands import TokentuiCommands, TokentuiPalette
 from tui.dialogs import ConfirmDialog
 from tui.screens.main import MainScreen
 from tui.state import Draft
@@ -68,6 +73,44 @@ class TokentuiApp(App[None]):
             return
         question = f"Quit tokentui? {lost[0].upper()}{lost[1:]} (Ctrl+S saves it)."
         self.push_screen(ConfirmDialog(question, yes="Quit", id=QUIT_DIALOG), self._quit_answer)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """No key once the last screen has gone: keys typed as the app closes reached Textual's
+        binding check with no screen (ScreenStackError, a traceback on quitting). Textual calls
+        each class's handler in turn (this one, then App's): preventing the default stops it."""
+        if not self.screen_stack:
+            event.prevent_default()
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, made safe from fast keys (:class:`~tui.commands.TokentuiPalette`);
+        without Textual's fixed id, which a palette closing but not yet removed still holds
+        (Ctrl+P again then raised DuplicateIds)."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(TokentuiPalette())
+
+    def search_themes(self) -> None:
+        """Textual's theme picker (the palette's "Theme" command), on the safe palette."""
+        self.push_screen(
+            TokentuiPalette(providers=[ThemeProvider], placeholder="Search for themes…")
+        )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification as plain text: its message and title often carry a file's text (a
+        path, a name, an error quoting them) or a server's, so they are never read as markup
+        ("[/b]" would kill the app), and what a terminal would obey in them (ESC, BEL) is
+        shown as escapes (:func:`~engine.errors.terminal_safe`); line breaks are kept."""
+        safe = "\n".join(terminal_safe(line) for line in message.split("\n"))
+        super().notify(
+            safe, title=terminal_safe(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def _quit_answer(self, yes: bool | None) -> None:
         if yes:

@@ -1,17 +1,69 @@
-"""Command palette entries: every action of the app, with a category prefix."""
+"""Command palette entries: every action of the app, with a category prefix; and the palette
+itself, made safe from keys typed faster than it draws (:class:`TokentuiPalette`)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import work
+from textual.await_complete import AwaitComplete
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 
 from tui.charts import CHART_KEYS
+from tui.widgets import nothing_to_await
 
 if TYPE_CHECKING:
     from tui.app import TokentuiApp
+
+
+class TokentuiPalette(CommandPalette):
+    """Textual's command palette (8.2), safe from keys typed faster than it draws (key mashing
+    found each of these):
+
+    - PageUp/PageDown on a list not laid out yet (pressed just after Ctrl+P) go to the first/last
+      command instead of raising a KeyError in Textual's CommandList (its page step reads a line
+      map that is built only once the list has a size);
+    - a second Enter on a palette already closing pops nothing (Textual's dismiss pops whatever
+      screen is on top: the main screen, then ScreenStackError);
+    - a search started as the palette closes (a letter, then Escape) finds its list gone: it
+      ends there instead of raising NoMatches in its worker, which took the app down.
+    """
+
+    def _list_gone(self) -> bool:
+        """Whether the palette's widgets are gone (it closed)."""
+        return not self.is_attached or not self.query(CommandList)
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        if self._list_gone():
+            return
+        try:
+            await inspect.unwrap(CommandPalette._gather_commands)(self, search_value)
+        except NoMatches:
+            if not self._list_gone():
+                raise  # not the palette closing under the search: a real fault
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        """Once (as :class:`~tui.widgets.OnceModal`): a second Enter on a palette already
+        closing would pop the screen under it."""
+        if self.app.screen is not self:
+            return nothing_to_await()
+        return super().dismiss(result)
+
+    def _watch__list_visible(self) -> None:
+        if not self._list_gone():
+            super()._watch__list_visible()
+
+    def _action_command_list(self, action: str) -> None:
+        if action in ("page_up", "page_down"):
+            commands = self.query_one(CommandList)
+            if not commands.scrollable_content_region:
+                action = "first" if action == "page_up" else "last"
+        super()._action_command_list(action)
 
 
 class TokentuiCommands(Provider):

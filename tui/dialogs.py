@@ -1,8 +1,8 @@
 """Modal dialogs: a name, a yes/no question and the preset picker (the measured-file picker is
 :mod:`tui.results_dialog`).
 
-Each is a typed ModalScreen (``dismiss`` returns the result), keyboard first: Enter confirms,
-Escape cancels.
+Each is a typed ModalScreen (``dismiss`` returns the result, once: :class:`~tui.widgets.OnceModal`),
+keyboard first: Enter confirms, Escape cancels.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.errors import InputError
+from engine.errors import InputError, terminal_safe
 from engine.storage.presets import Preset
 from engine.views.preset_report import preview_lines
+from tui.widgets import OnceModal, SafeInput, plain
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -36,7 +36,7 @@ DIALOG_CSS = """
 """
 
 
-class NameDialog(ModalScreen[str | None]):
+class NameDialog(OnceModal[str | None]):
     """Ask for a name; ``check`` refuses a bad one with its reason, shown under the input."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NameDialog")
@@ -60,11 +60,11 @@ class NameDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():  # names, paths and messages hold user text: Text, never markup
-            yield Label(Text(self.title_text), classes="title")
-            yield Input(self.value, id="name-input", compact=True)
-            yield Static(Text(self.reason), classes="reason", id="name-reason")
+            yield Label(plain(self.title_text), classes="title")
+            yield SafeInput(self.value, id="name-input", compact=True)
+            yield Static(plain(self.reason), classes="reason", id="name-reason")
             if self.hint:
-                yield Static(Text(self.hint), classes="hint")
+                yield Static(plain(self.hint), classes="hint")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", variant="primary", id="ok")
@@ -78,7 +78,7 @@ class NameDialog(ModalScreen[str | None]):
 
     @on(Input.Changed, "#name-input")
     def _changed(self, event: Input.Changed) -> None:
-        self.query_one("#name-reason", Static).update(Text(self._reason(event.value) or ""))
+        self.query_one("#name-reason", Static).update(plain(self._reason(event.value) or ""))
 
     @on(Input.Submitted, "#name-input")
     @on(Button.Pressed, "#ok")
@@ -86,7 +86,7 @@ class NameDialog(ModalScreen[str | None]):
         text = self.query_one("#name-input", Input).value.strip()
         reason = self._reason(text)
         if reason:
-            self.query_one("#name-reason", Static).update(Text(reason))
+            self.query_one("#name-reason", Static).update(plain(reason))
             return
         self.dismiss(text)
 
@@ -95,7 +95,7 @@ class NameDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(OnceModal[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
     BINDINGS = [
         Binding("y", "answer(True)", "yes", id="confirm-yes"),
@@ -109,7 +109,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.question))
+            yield Label(plain(self.question))  # it may name a file
             with Horizontal():
                 yield Button("No (n)", id="no")
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
@@ -126,8 +126,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 def preset_preview(p: Preset) -> Text:
-    """The picker's preview: plain text from the file (never read as markup), the name bold."""
-    lines = preview_lines(p)
+    """The picker's preview: the file's text as written (never read as markup, and with what a
+    terminal would obey in it, ESC or BEL, shown as escapes), the name bold."""
+    lines = [terminal_safe(line) for line in preview_lines(p)]
     text = Text(lines[0], style="bold")
     text.append("\n" + "\n".join(lines[1:]))
     return text
@@ -137,7 +138,7 @@ PICKER_KEYS = "↑↓ choose · Enter load · Ctrl+D delete · Ctrl+R rename · 
 CHOOSE_KEYS = "↑↓ choose · Enter pins · Esc close"
 
 
-class PresetPicker(ModalScreen[tuple[str, str] | None]):
+class PresetPicker(OnceModal[tuple[str, str] | None]):
     """Load a preset: a list narrowed by what is typed (the filter has the focus; typing in the
     list types into it too; Up/Down move in the list) with a preview. Returns ("load" | "delete"
     | "rename", name); delete and rename are confirmed by the caller."""
@@ -183,7 +184,7 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield Input(
+            yield SafeInput(
                 placeholder="type to filter (name or description)",
                 id="preset-filter",
                 compact=True,
@@ -193,7 +194,7 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
             yield Static("", id="preview")
             if self.problems:
                 shown = "\n".join(f"skipped {p}" for p in self.problems[:4])
-                yield Static(Text(shown), id="problems")  # file text: never read as markup
+                yield Static(plain(shown), id="problems")  # file text: never read as markup
             yield Static(PICKER_KEYS if self.manage else CHOOSE_KEYS, classes="hint")
 
     def _options(self, text: str) -> list[Option]:
@@ -203,7 +204,8 @@ class PresetPicker(ModalScreen[tuple[str, str] | None]):
             if all(w in f"{name} {p.summary}".lower() for w in words):
                 tag = "built-in" if p.builtin else "yours"
                 mark = "▸" if name == self.current else " "
-                prompt = Text.assemble(mark, (f"{name:<28}", "bold" if mark != " " else ""))
+                shown = terminal_safe(name)
+                prompt = Text.assemble(mark, (f"{shown:<28}", "bold" if mark != " " else ""))
                 prompt.append(f" {tag}", style="dim")
                 out.append(Option(prompt, id=name))
         return out

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from tui.panes.jumps import JUMPS, key_of
 from tui.screens.main import MIN_SIZE
+from tui.widgets import OnceModal
 
 _HELP = """\
 # tokentui
@@ -111,7 +111,7 @@ HELP = _HELP.replace(
 ).replace("{min_size}", f"{MIN_SIZE.width} x {MIN_SIZE.height}")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(OnceModal[None]):
     BINDINGS = [
         Binding(
             "escape,q,question_mark,f1",

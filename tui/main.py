@@ -71,8 +71,11 @@ def make_app(args: argparse.Namespace) -> TokentuiApp:
 
 
 def _launch(args: argparse.Namespace) -> int:
-    make_app(args).run()
-    return 0
+    """Run the app; its exit code: 0 after a quit, Textual's non-zero one (1) after a crash (an
+    exception nobody caught: Textual prints its traceback and sets ``return_code``)."""
+    app = make_app(args)
+    app.run()
+    return app.return_code or 0
 
 
 def app_from_argv(argv: Sequence[str]) -> TokentuiApp:

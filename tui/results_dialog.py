@@ -14,12 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.dialogs import DIALOG_CSS
+from tui.widgets import OnceModal, SafeInput, plain
 
 BENCH_KEYS = "Tab completes the path · Enter loads · Ctrl+R unloads · Esc cancels"
 
@@ -77,7 +77,7 @@ MAX_CANDIDATES = 12
 HARDWARE_FIELDS = (("gpu", "GPU", ""), ("gpus", "GPUs", ""), ("tp", "TP", "= GPUs"))
 
 
-class BenchmarkDialog(ModalScreen[BenchmarkChoice | None]):
+class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
     """A measured results file: type a path (Tab or Right accepts the completion, the entries it
     could complete to are listed under it) or pick a recent one; the hardware it ran on, for a
     file that records none; Ctrl+R unloads the file loaded now."""
@@ -124,8 +124,10 @@ class BenchmarkDialog(ModalScreen[BenchmarkChoice | None]):
                 classes="hint",
             )
             if self.loaded:
-                yield Static(Text(f"loaded: {self.loaded}  (Ctrl+R unloads it)"), id="bench-loaded")
-            yield Input(
+                yield Static(
+                    plain(f"loaded: {self.loaded}  (Ctrl+R unloads it)"), id="bench-loaded"
+                )
+            yield SafeInput(
                 self.start.path,
                 placeholder="path/to/results.json  (Tab completes)",
                 suggester=PathSuggester(),
@@ -140,11 +142,13 @@ class BenchmarkDialog(ModalScreen[BenchmarkChoice | None]):
                 for key, label, hint in HARDWARE_FIELDS:
                     yield Label(label)
                     value, suggester = getattr(self.start, key), ids if key == "gpu" else None
-                    yield Input(value, hint, suggester=suggester, id=f"bench-{key}", compact=True)
+                    yield SafeInput(
+                        value, hint, suggester=suggester, id=f"bench-{key}", compact=True
+                    )
             if self.recent:
                 yield Label("recent files", classes="hint")
                 yield OptionList(
-                    *[Option(Text(p), id=str(i)) for i, p in enumerate(self.recent)],
+                    *[Option(plain(p), id=str(i)) for i, p in enumerate(self.recent)],
                     id="bench-recent",
                     compact=True,
                 )
@@ -161,7 +165,7 @@ class BenchmarkDialog(ModalScreen[BenchmarkChoice | None]):
         )
 
     def _refuse(self, reason: str) -> None:
-        self.query_one("#bench-reason", Static).update(Text(reason))
+        self.query_one("#bench-reason", Static).update(plain(reason))
 
     def _hardware_reason(self, form: BenchmarkForm) -> str | None:
         if self.gpu_ids and form.gpu not in self.gpu_ids:
@@ -194,7 +198,7 @@ class BenchmarkDialog(ModalScreen[BenchmarkChoice | None]):
         _, self.head, names = path_completion(event.value)
         box = self.query_one("#bench-candidates", OptionList)
         box.clear_options()
-        box.add_options(Option(Text(n), id=n) for n in names[:MAX_CANDIDATES])
+        box.add_options(Option(plain(n), id=n) for n in names[:MAX_CANDIDATES])
         if len(names) > MAX_CANDIDATES:
             box.add_option(Option(Text(f"… {len(names) - MAX_CANDIDATES} more"), disabled=True))
         box.highlighted = 0 if names else None

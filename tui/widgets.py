@@ -4,33 +4,107 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from engine.errors import InputError
+from engine.errors import InputError, terminal_safe
+
+
+def plain(text: str, style: str = "") -> Text:
+    """``text`` (from a file, a server, an error naming a path) as it is shown: never read as
+    markup, and with nothing a terminal would act on (:func:`~engine.errors.terminal_safe`: ESC,
+    BEL and other control characters as visible escapes); its line breaks kept."""
+    return Text("\n".join(terminal_safe(line) for line in text.split("\n")), style=style)
 
 
 class Facts(Static):
-    """Fixed-height text (markup) that repaints only when it changes, and never relayouts."""
+    """Fixed-height text that repaints only when it changes, and never relayouts. Built from
+    Text (a name or a link's kind from a file is never read as markup)."""
 
-    def show(self, markup: str) -> None:
-        if markup != getattr(self, "_shown", None):
-            self._shown = markup
-            self.update(markup, layout=False)
+    def show(self, text: Text) -> None:
+        if text != getattr(self, "_shown", None):
+            self._shown = text
+            self.update(text, layout=False)
 
 
-class FixedInput(Input):
+def visible(text: str) -> str:
+    """``text`` with each character a terminal would act on (ESC, BEL, any non-printable one)
+    drawn as one visible character in its place (its control picture: ␛, ␇; else �), so that a
+    text field's cursor, which counts characters, stays where it was."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c
+        if c.isprintable()
+        else chr(0x2400 + ord(c))
+        if ord(c) < 0x20
+        else "␡"
+        if c == "\x7f"
+        else "�"
+        for c in text
+    )
+
+
+class SafeInput(Input):
+    """A text field that never sends its text raw to the terminal: a value holding a control
+    character (a file's name completed or pasted into it) shows it as :func:`visible` does; the
+    value itself is left as it is (it names that file)."""
+
+    @property
+    def _value(self) -> Text:
+        text = super()._value
+        if not text.plain.isprintable():
+            shown = Text(visible(text.plain), no_wrap=True, overflow="ignore", end="")
+            shown.spans = text.spans
+            return shown
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        """The line, its completion too (a file's name) shown as :func:`visible` shows it."""
+        strip = super().render_line(y)
+        if all(seg.text.isprintable() for seg in strip):
+            return strip
+        segments = [Segment(visible(seg.text), seg.style, seg.control) for seg in strip]
+        return Strip(segments).crop(0, strip.cell_length)
+
+
+ResultT = TypeVar("ResultT")
+
+
+def nothing_to_await() -> AwaitComplete:
+    """What a dismiss that does nothing returns (Textual's ``AwaitComplete.nothing``, typed)."""
+    done: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
+    return done
+
+
+class OnceModal(ModalScreen[ResultT]):
+    """A dialog dismissed once: Textual's ``dismiss`` pops whatever screen is on top, so a second
+    Escape or Enter that reaches a dialog already dismissed (keys typed faster than it leaves)
+    popped the screen under it, the main screen, and then raised ScreenStackError (key mashing
+    found it). Here a dialog no longer on top dismisses nothing."""
+
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        if self.app.screen is not self:
+            return nothing_to_await()
+        return super().dismiss(result)
+
+
+class FixedInput(SafeInput):
     """A one-line input of fixed size. Textual relayouts the whole screen on every keystroke of
     an Input (its virtual size changes); a fixed-size one never needs that, so a keystroke only
     repaints it (this keeps a key press to a redrawn chart well under 100 ms)."""
@@ -189,7 +263,7 @@ class Field(Vertical):
             return  # unchanged: no repaint, no relayout
         self._error = text
         error = self.query_one(".error", Static)
-        error.update(text)
+        error.update(plain(text))  # a reason may quote a path or a name: never markup
         error.set_class(bool(text), "-shown")
 
     @property
@@ -257,7 +331,7 @@ class Choice(Widget, can_focus=True):
 
     def render(self) -> Text:
         shown = dict(self.options).get(self.value, self.value)
-        text = Text(f"{self.label}: {shown} ◂▸")
+        text = plain(f"{self.label}: {shown} ◂▸")  # a profile's name is a file's
         if self.key:  # right-aligned, where a field shows its key
             gap = max(1, self.content_size.width - text.cell_len - len(self.key))
             text.append(" " * gap)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
-from textual.color import Color
+from textual.color import Color, ColorParseError
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -136,12 +136,24 @@ class Chart(PlotextPlot):
             return self._strips[y]
         return Strip.blank(self.size.width)
 
+    def theme_colour(self, *names: str, fallback: str) -> Color:
+        """The first of the theme's colours ``names`` that Textual can parse, else ``fallback``:
+        the ANSI themes (the palette's "Theme" command offers them) give values such as
+        "ansi_default 50%", which Color.parse refuses (key mashing found the crash)."""
+        variables = self.app.theme_variables
+        for name in names:
+            try:
+                return Color.parse(variables[name])
+            except (KeyError, ColorParseError):
+                continue
+        return Color.parse(fallback)
+
     def surface(self) -> RGB:
         """The chart's background: the theme's surface (as textual-plotext's own theme)."""
-        return Color.parse(self.app.theme_variables.get("surface", "black")).rgb
+        return self.theme_colour("surface", fallback="black").rgb
 
     def foreground(self) -> RGB:
-        fg = Color.parse(self.app.theme_variables.get("foreground", "white"))
+        fg = self.theme_colour("foreground", fallback="white")
         return (Color.parse(f"rgb{self.surface()}") + fg).rgb
 
     def build_strips(self, width: int, height: int) -> list[Strip]:
@@ -161,9 +173,8 @@ class Chart(PlotextPlot):
 
     def _note_strips(self, width: int, height: int) -> list[Strip]:
         """The note, wrapped and centred, in the theme's muted text on its surface."""
-        variables = self.app.theme_variables
-        fg = Color.parse(variables.get("foreground-muted", variables.get("foreground", "grey")))
-        bg = Color.parse(variables.get("surface", "black"))
+        fg = self.theme_colour("foreground-muted", "foreground", fallback="grey")
+        bg = self.theme_colour("surface", fallback="black")
         style = Style(
             color=RichColor.from_rgb(*(bg + fg).rgb),  # the alpha of a muted colour, on bg
             bgcolor=RichColor.from_rgb(*bg.rgb),

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from engine.errors import terminal_safe
 from tui.widgets import Edit, FixedInput
 
 #: The mark of the current choice (the highlight follows the cursor, the mark the choice).
@@ -61,7 +62,8 @@ class CatalogList(Vertical):
 
     Entries are shown in the order given, under a heading per group (in the order the groups
     first appear); headings are disabled options, which the cursor keys and the mouse skip.
-    Every prompt is a Rich renderable built from ``Text``: a label is never read as markup.
+    Every prompt is a Rich renderable built from ``Text``: a label (a file's name for a model or a
+    GPU) is never read as markup, and what a terminal would obey in it is shown as escapes.
     """
 
     DEFAULT_CSS = """
@@ -126,15 +128,16 @@ class CatalogList(Vertical):
         options: list[Option] = []
         for group, members in groups.items():
             if group:
-                options.append(Option(Text(group, style="bold"), disabled=True))
+                options.append(Option(Text(terminal_safe(group), style="bold"), disabled=True))
             options.extend(Option(self._prompt(e), id=e.id) for e in members)
         return options
 
     def _prompt(self, entry: Entry) -> _Row:
         """The mark and label, and the note."""
         chosen = entry.id == self.selected
-        label = Text.assemble(MARK if chosen else " ", entry.label, style="bold" if chosen else "")
-        return _Row(label, Text(entry.note, style="" if chosen else "dim"))
+        mark = MARK if chosen else " "
+        label = Text.assemble(mark, terminal_safe(entry.label), style="bold" if chosen else "")
+        return _Row(label, Text(terminal_safe(entry.note), style="" if chosen else "dim"))
 
     def _choose(self, ident: str) -> None:
         """Make ``ident`` the choice and move the mark to it."""

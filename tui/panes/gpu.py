@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from engine.errors import terminal_safe
 from engine.physics.specs import GIB, GPUSpec
 from engine.scenario.resolve import MAX_GPUS, MAX_PRICE
 from engine.scenario.scenario import Scenario
@@ -168,13 +170,20 @@ class GPUPane(Vertical):
         link = g.interconnect
         # Five lines of at most 26 characters: the height is fixed, so no relayout.
         replicas = f" x{s.replicas}" if s.replicas > 1 else ""
+        kind = terminal_safe(link.kind.split(" (")[0])  # a file's text: shown, never markup
         self.query_one("#gpu-facts", Facts).show(
-            f"[b]{g.memory_bytes / GIB:.0f} GB[/] · [b]{g.memory_bandwidth / 1e12:.2f} TB/s[/]\n"
-            f"[b]{s.gpu.peak(s.weight_dtype) / 1e12:,.0f}[/] TFLOP/s "
-            f"{g.compute_precision(s.weight_dtype)} dense\n"
-            f"{link.kind.split(' (')[0]} {link.bandwidth / 1e9:.0f} GB/s\n"
-            f"balance [b]{g.machine_balance(s.weight_dtype):.0f}[/] FLOP/byte\n"
-            f"{layout_words(s)}{replicas} · ${s.price_per_gpu_hour:g}/GPU-h"
+            Text.assemble(
+                (f"{g.memory_bytes / GIB:.0f} GB", "bold"),
+                " · ",
+                (f"{g.memory_bandwidth / 1e12:.2f} TB/s", "bold"),
+                "\n",
+                (f"{s.gpu.peak(s.weight_dtype) / 1e12:,.0f}", "bold"),
+                f" TFLOP/s {g.compute_precision(s.weight_dtype)} dense\n",
+                f"{kind} {link.bandwidth / 1e9:.0f} GB/s\nbalance ",
+                (f"{g.machine_balance(s.weight_dtype):.0f}", "bold"),
+                f" FLOP/byte\n{terminal_safe(layout_words(s))}{replicas} · "
+                f"${s.price_per_gpu_hour:g}/GPU-h",
+            )
         )
 
 

@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from engine.errors import terminal_safe
+
 if TYPE_CHECKING:
     from engine.measure.compare import FileComparison
 
@@ -42,19 +44,22 @@ class MeasuredPane(Vertical):
             head.update(HELP)
             return
         meas = cmp.measurement
-        # built from Text, never markup: a path may hold "[/...]"
-        warnings = [("\n" + n, "bold #c06000") for n in notes]  # amber: legible on both themes
+        # built from Text, never markup: a path may hold "[/...]"; and terminal-safe: a file's
+        # name, and its text in the notes, may hold ESC or BEL
+        path = terminal_safe(meas.path)
+        warnings = [("\n" + terminal_safe(n), "bold #c06000") for n in notes]  # amber: both themes
         if cmp.skipped:
-            head.update(Text.assemble((meas.path, "bold"), "\n", cmp.skipped, *warnings))
+            head.update(Text.assemble((path, "bold"), "\n", terminal_safe(cmp.skipped), *warnings))
             return
         worst = sorted(cmp.rows, key=lambda r: r.ape, reverse=True)[:3]
         hw = cmp.resolved.scenario if cmp.resolved else None
         where = f" on {hw.gpus} x {hw.gpu.id} TP {hw.tp}, {hw.model.id}" if hw else ""
+        where = terminal_safe(where)
         worst_text = ", ".join(f"B={r.point.batch} {r.error_pct:+.0f}%" for r in worst)
         points = f"{len(cmp.rows)} point{'s' if len(cmp.rows) != 1 else ''}"
         head.update(
             Text.assemble(
-                (meas.path, "bold"),
+                (path, "bold"),
                 where,
                 "\nMAPE ",
                 (f"{cmp.mape or 0:.1f}%", "bold"),

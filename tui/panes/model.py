@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
@@ -116,10 +117,14 @@ class ModelPane(Vertical):
             shape = (
                 f"hidden {m.hidden_size:,} · heads {m.num_attention_heads}/{m.num_key_value_heads}"
             )
+        mla = " (MLA)" if m.is_mla else ""
         self.query_one("#model-facts", Facts).show(
-            f"[b]{d.params / 1e9:.2f} B[/] params, {m.num_layers} layers\n"
-            f"{shape}\n"
-            f"weights [b]{human_bytes(d.weight_bytes)}[/] ({d.scenario.weight_dtype})\n"
-            f"KV [b]{d.kv_bytes_per_token / 1e3:.0f} kB[/]/token{' (MLA)' if m.is_mla else ''}\n"
-            f"context {m.max_context:,} tokens"
+            Text.assemble(
+                (f"{d.params / 1e9:.2f} B", "bold"),
+                f" params, {m.num_layers} layers\n{shape}\nweights ",
+                (human_bytes(d.weight_bytes), "bold"),
+                f" ({d.scenario.weight_dtype})\nKV ",
+                (f"{d.kv_bytes_per_token / 1e3:.0f} kB", "bold"),
+                f"/token{mla}\ncontext {m.max_context:,} tokens",
+            )
         )

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from engine.errors import InputError
 from engine.physics.deployment import MAX_TOKENS, Efficiency
 from engine.scenario.engines import DEFAULT_ENGINE
 from engine.scenario.factors import FACTORS, Knob
@@ -187,7 +188,7 @@ class WorkloadPane(Vertical):
             tooltip="realistic: the fitted factors below; ideal: 100% of peak, no overheads",
         )
         yield Static("realistic factors", classes="subtitle")
-        profiles = [("default", "default (fitted)"), *((p, p) for p in saved_profiles())]
+        profiles = [("default", "default (fitted)"), *((p, p) for p in self.saved())]
         profiles.append(("custom", "custom factors"))  # given one by one, or edited below
         if d.profile not in dict(profiles):  # a file given by its path
             profiles.append((d.profile, d.profile))
@@ -212,6 +213,21 @@ class WorkloadPane(Vertical):
             )
         shown = " · ".join(f"{k.label} {k.shown(getattr(defaults, k.field)):.3g}" for k in FACTORS)
         yield Static(f"defaults, fitted to vLLM runs: {shown}", classes="defaults")
+
+    def saved(self) -> list[str]:
+        """The saved profiles' names; none, said in one notification, when their folder cannot
+        be listed (the built-in ones are still offered)."""
+        try:
+            return saved_profiles()
+        except InputError as exc:
+            self.notify(
+                f"{exc}: only the built-in profiles are offered",
+                title="Profiles",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+            return []
 
     def _engine_tip(self, name: str) -> str:
         title = self.catalog.engines[name].title if name in self.catalog.engines else name

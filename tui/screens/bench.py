@@ -34,7 +34,7 @@ from textual.widgets.button import ButtonVariant
 from engine.bench.results import save_run
 from engine.bench.runner import BenchRun, BenchSettings, Progress, run_bench
 from engine.bench.settings import api_key_from_env
-from engine.errors import InputError
+from engine.errors import InputError, terminal_safe
 from engine.measure.calibration import FitCase, fit_determined
 from engine.physics.deployment import Efficiency
 from engine.scenario.scenario import Scenario
@@ -67,7 +67,7 @@ from tui.bench_run import (
 from tui.charts.bench import BenchData, BenchLatencyChart, BenchThroughputChart, legend
 from tui.dialogs import ConfirmDialog, NameDialog
 from tui.recent import remember
-from tui.widgets import Choice, Edit, Field
+from tui.widgets import Choice, Edit, Field, plain
 
 IDLE = "Ctrl+R runs the levels; Esc stops a run, keeping what it measured"
 #: The buttons: label, id, action, variant.
@@ -210,14 +210,14 @@ class BenchScreen(Screen[None]):
         for i, label in enumerate(header):  # widths given: an auto width can render stale
             table.add_column(label, width=max(len(label), *(len(r[i]) for r in rows), 1))
         for row in rows:
-            table.add_row(*(Text(c, justify="right") for c in row))
+            table.add_row(*(Text(terminal_safe(c), justify="right") for c in row))
         table.display = bool(rows)
 
     def show_analysis(self, summaries: list[dict[str, Any]]) -> None:
         stopped = self.run.stopped if self.run is not None else None
         lines = analysis_lines(summaries, self.predictions, stopped)
         analysis = self.query_one("#bench-analysis", Static)
-        analysis.update(Text("\n".join(lines)))
+        analysis.update(plain("\n".join(lines)))
         analysis.display = bool(lines)
 
     def measured(self) -> bool:
@@ -344,7 +344,8 @@ class BenchScreen(Screen[None]):
             shown = progress_text(p) if p is not None and self.running else self.outcome
             if self.stop_event is not None and self.stop_event.is_set() and self.running:
                 shown = "stopping: keeping the levels measured …"
-            self.query_one("#bench-progress", Static).update(shown)
+            # the outcome quotes the server (its model, its errors): shown, never markup
+            self.query_one("#bench-progress", Static).update(plain(shown))
 
     def watch_running(self) -> None:
         if self.is_mounted:
@@ -387,7 +388,8 @@ class BenchScreen(Screen[None]):
             self.watch_progress(self.progress)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if self.app.screen is self:  # a second Escape, before it left, would pop the main screen
+            self.app.pop_screen()
 
     @on(Input.Submitted, "#bench-body Input")
     def _submitted(self) -> None:
