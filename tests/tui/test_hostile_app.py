@@ -47,6 +47,24 @@ def painted(app: Any) -> str:
     return "".join(s.text for s in console.render(update) if not s.control)
 
 
+def painted_in(app: Any, widgets: Any) -> str:
+    """What ``widgets`` paint, cut out of :func:`painted` by each one's region (a toast or a
+    dialog covers other widgets: what it paints, when a line wraps, interleaves with theirs)."""
+    lines = painted(app).split("\n")
+    out = []
+    for widget in widgets:
+        r = widget.region
+        out += [line[r.x : r.right] for line in lines[r.y : r.bottom]]
+    return "\n".join(out)
+
+
+def toasts(app: Any) -> str:
+    """The text the notifications paint."""
+    from textual.widgets._toast import Toast
+
+    return painted_in(app, app.screen.query(Toast))
+
+
 def unfolded(text: str) -> str:
     """The painted text with its line ends and box edges gone (a long line wraps; where it
     wraps depends on the temporary folder's name, so a toast's left edge, its "▌", may fall
@@ -164,7 +182,8 @@ async def test_a_results_file_with_escapes_and_markup_in_its_name(tmp_path: Path
             await pilot.press("enter")
             await pilot.pause()
             if app.screen is dialog:  # no such file: said under the path
-                assert "no such file" in painted(app)
+                reason = dialog.query("#bench-reason")
+                assert "no such file" in unfolded(painted_in(app, reason))
                 assert_inert(app)
                 await pilot.press("escape")
                 await pilot.pause()
@@ -190,7 +209,7 @@ async def test_an_error_naming_a_hostile_profile_is_one_notification(home: Path)
         app.main.show_side("side-load")
         choice.focus()
         await pilot.press("right")  # to the hostile profile: it cannot be read
-        await until(pilot, lambda: "not valid TOML" in unfolded(painted(app)))
+        await until(pilot, lambda: "not valid TOML" in unfolded(toasts(app)))
         assert_inert(app)
         (note,) = app._notifications  # one, as it is shown (the path wraps in the toast)
         assert f"x[@click=app.quit][b]{SHOWN}.toml: not valid TOML" in note.message
