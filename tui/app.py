@@ -15,7 +15,6 @@ from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from tui.commands import TokentuiCommands, TokentuiPalette
-from tui.dialogs import ConfirmDialog
 from tui.screens.main import MainScreen
 from tui.state import Draft
 
@@ -71,6 +70,8 @@ class TokentuiApp(App[None]):
         if lost is None or self.screen.id == QUIT_DIALOG:
             self.exit()
             return
+        from tui.dialogs import ConfirmDialog  # imported when first asked: a faster start
+
         question = f"Quit tokentui? {lost[0].upper()}{lost[1:]} (Ctrl+S saves it)."
         self.push_screen(ConfirmDialog(question, yes="Quit", id=QUIT_DIALOG), self._quit_answer)
 

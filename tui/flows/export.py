@@ -12,7 +12,6 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.storage.paths import atomic_write, config_dir
-from engine.views.export import chart_table, to_csv, to_json
 from tui.screens.base import ScenarioScreen
 
 #: What each export writes, by the palette's name for it.
@@ -56,6 +55,8 @@ class ExportFlow(ScenarioScreen):
         return path
 
     def _content(self, kind: str, chart: str) -> str:
+        from engine.views.export import chart_table, to_csv, to_json  # at the first export
+
         d = self.dashboard
         if kind == "csv":
             return to_csv(chart_table(d, chart))

@@ -20,14 +20,13 @@ from textual.widgets import TabbedContent
 
 from engine.errors import InputError
 from engine.scenario.scenario import Scenario
-from tui.recent import load_recent, remember
-from tui.results_dialog import BenchmarkDialog, BenchmarkForm
 from tui.screens.base import Measured, ScenarioScreen
 
 if TYPE_CHECKING:  # the readers and the comparison are loaded with the first file: a faster start
     from engine.measure.compare import FileComparison
     from engine.measure.file_scenario import FileOverrides
     from engine.measure.points import Measurement, Point
+    from tui.results_dialog import BenchmarkForm  # and the dialog, when first opened
 
 #: The measured quantity the throughput chart draws (total output tokens/s of a batch).
 DRAWN = "total_tokens_per_s"
@@ -42,9 +41,9 @@ def hardware_text(s: Scenario) -> str:
 
 
 def overrides_for(meas: Measurement, form: BenchmarkForm) -> FileOverrides:
+    """The dialog's hardware, for the parts the file does not record (the file's own stand)."""
     from engine.measure.file_scenario import FileOverrides
 
-    """The dialog's hardware, for the parts the file does not record (the file's own stand)."""
     gpu = None if meas.gpu_name else (form.gpu or None)
     gpus = None if meas.gpus else (int(form.gpus) if form.gpus.isdigit() else None)
     tp = int(form.tp) if gpus is not None and form.tp.isdigit() else None
@@ -174,6 +173,8 @@ class MeasuredFlow(ScenarioScreen):
 
     def bench_form(self) -> BenchmarkForm:
         """The dialog's fields: the loaded file's, else the scenario's hardware."""
+        from tui.results_dialog import BenchmarkForm
+
         if self.form is not None:
             return self.form
         s = self.dashboard.scenario
@@ -182,6 +183,9 @@ class MeasuredFlow(ScenarioScreen):
 
     @work(exclusive=True, group="benchmark")
     async def action_load_benchmark(self) -> None:
+        from tui.recent import load_recent, remember
+        from tui.results_dialog import BenchmarkDialog
+
         loaded = self.measurement.path if self.measurement else None
         dialog = BenchmarkDialog(
             load_recent(), self.bench_form(), sorted(self.catalog.gpus), loaded

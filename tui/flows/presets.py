@@ -24,7 +24,6 @@ from engine.storage.presets import (
     rename_preset,
     save_preset,
 )
-from tui.dialogs import ConfirmDialog, NameDialog, PresetPicker
 from tui.panes.gpu import GPUPane
 from tui.panes.model import ModelPane
 from tui.screens.base import ScenarioScreen
@@ -110,6 +109,11 @@ class PresetFlow(ScenarioScreen):
     async def action_save_preset(self) -> None:
         """Ask for a name until one is saved or the dialog is cancelled: a refused name (a
         built-in's, a file that cannot be written) opens it again with the name and why."""
+        from tui.dialogs import (
+            ConfirmDialog,
+            NameDialog,
+        )  # imported when first opened: a faster start
+
         name = "" if self.preset is None or self.preset.builtin else self.preset.name
         reason = ""
         while True:
@@ -143,6 +147,8 @@ class PresetFlow(ScenarioScreen):
 
     @work(exclusive=True, group="preset")
     async def action_load_preset(self) -> None:
+        from tui.dialogs import PresetPicker  # imported when first opened: a faster start
+
         while True:
             presets, problems = list_presets(self.catalog)
             current = self.preset.name if self.preset else None
@@ -163,6 +169,8 @@ class PresetFlow(ScenarioScreen):
                 return
 
     async def delete(self, name: str) -> None:
+        from tui.dialogs import ConfirmDialog  # imported when first opened: a faster start
+
         question = f"Delete preset {name!r}? This cannot be undone."
         if await self.app.push_screen_wait(ConfirmDialog(question, yes="Delete")):
             delete_preset(name)
@@ -173,6 +181,8 @@ class PresetFlow(ScenarioScreen):
 
     async def rename(self, name: str) -> None:
         """Ask for the new name until the preset is renamed or the dialog is cancelled."""
+        from tui.dialogs import NameDialog  # imported when first opened: a faster start
+
         new, reason = name, ""
         while True:
             answer = await self.app.push_screen_wait(

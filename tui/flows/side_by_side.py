@@ -14,7 +14,6 @@ from engine.storage.presets import list_presets, load_preset
 from engine.views.dashboard import Dashboard, build
 from engine.views.side_by_side import SideBySide, compare_runs, on_loads_of
 from tui.charts.base import Pinned
-from tui.dialogs import PresetPicker
 from tui.screens.base import ScenarioScreen
 
 #: The longest name of A the legends show.
@@ -47,6 +46,8 @@ class PinFlow(ScenarioScreen):
     @work(exclusive=True, group="pin")
     async def action_pin_preset(self) -> None:
         """Pin a preset as A (the scenario on screen stays B)."""
+        from tui.dialogs import PresetPicker  # imported when first opened: a faster start
+
         presets, problems = list_presets(self.catalog)
         picker = PresetPicker(presets, problems, None, title="Pin a preset as A", manage=False)
         choice = await self.app.push_screen_wait(picker)
