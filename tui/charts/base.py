@@ -21,6 +21,7 @@ from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color, ColorParseError
+from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -91,6 +92,9 @@ def rich(rgb: RGB) -> RichColor:
 class Chart(PlotextPlot):
     """Base: a chart that knows how to draw itself from a Dashboard."""
 
+    class Drawn(Message):
+        """The chart was drawn again (the screen paints the summary after it)."""
+
     ALLOW_MAXIMIZE = True
     LABEL = ""  # the tab's label
 
@@ -132,6 +136,7 @@ class Chart(PlotextPlot):
                 self._strips = strips + [self._legend_strip(row, width) for row in rows]
             self._built_for = key
             self.last_render = time.perf_counter()  # benchmarks: when the chart was last drawn
+            self.post_message(self.Drawn())  # the summary follows, in the next frame
         if 0 <= y < len(self._strips):
             return self._strips[y]
         return Strip.blank(self.size.width)

@@ -93,7 +93,8 @@ class PresetFlow(ScenarioScreen):
                 else:
                     self.catalog.add_gpu(s.gpu)
                 self.notify(f"{entry.id}: the preset's own definition is used", timeout=4)
-        self.query_one(ModelPane).refresh_catalog()
+        for model in self.query(ModelPane):
+            model.refresh_catalog()
         for gpu in self.query(GPUPane):
             gpu.refresh_catalog()
         self.preset = preset

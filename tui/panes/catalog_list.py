@@ -105,6 +105,9 @@ class CatalogList(Vertical):
 
     def on_mount(self) -> None:
         self._highlight(self.selected)
+        # once laid out, the choice in view (mounted after the first frame, the list has no size
+        # yet when it is highlighted, and does not scroll to it)
+        self.call_after_refresh(self.query_one(OptionList).scroll_to_highlight)
 
     def on_descendant_focus(self) -> None:
         self.add_class("-focus")  # a class restyles the key (:focus-within does not)

@@ -17,7 +17,7 @@ from engine.views.format import human_bytes
 from tui.panes.catalog_list import CatalogList, Entry
 from tui.panes.jumps import key_of
 from tui.state import Draft
-from tui.widgets import Choice, Facts
+from tui.widgets import Choice, Facts, PaneMounted
 
 #: The model list's groups, in the order shown, each with the words of the ``family`` values
 #: (Hugging Face's ``model_type``: qwen2, qwen3_moe, mixtral, deepseek_v3, gpt_oss) it takes.
@@ -77,6 +77,9 @@ class ModelPane(Vertical):
         self.catalog = catalog
         self.draft = draft
         self.scenario = scenario
+
+    def on_mount(self) -> None:
+        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
 
     def compose(self) -> ComposeResult:
         entries = model_entries(self.catalog.models.values())

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from engine.measure.compare import FileComparison
 
 Measured = list[tuple[float, float]]
+#: Seconds after a change by which the summary shows it, should the chart not be drawn.
+SUMMARY_AT_LATEST = 0.1
 W = TypeVar("W", bound=Widget)
 
 
@@ -63,6 +65,8 @@ class ScenarioScreen(Screen[None]):
         self.field_error: tuple[str, str] | None = None  # (field, message) of a refused draft
         self.notified: set[str] = set()  # the refusals notified since the last valid draft
         self._mounted: dict[type[Widget], Widget] = {}  # :meth:`mounted`'s
+        self._changes = 0  # the changes shown so far
+        self._summary_due: int | None = None  # the change whose summary waits for the chart
 
     def build(self, draft: Draft) -> Dashboard:
         s = draft.scenario(self.catalog, self.default_profile)
@@ -162,7 +166,7 @@ class ScenarioScreen(Screen[None]):
     def _pane_mounted(self, event: PaneMounted) -> None:
         event.stop()
         pane = event.pane
-        if isinstance(pane, GPUPane | WorkloadPane):
+        if isinstance(pane, ModelPane | GPUPane | WorkloadPane):
             pane.show(self.draft, self.dashboard)
 
     def field_named(self, name: str) -> Field | None:
@@ -188,18 +192,48 @@ class ScenarioScreen(Screen[None]):
             gpu.show(self.draft, d)
         for workload in self.mounted(WorkloadPane):  # the same
             workload.show(self.draft, d)
-        for summary in self.mounted(SummaryStrip):
-            summary.show(d, self.side_by_side())
-        self.show_chart()
+        drawn = self.show_chart()
+        if drawn:  # the summary in the frame after the chart's (see show_summary)
+            self._changes += 1
+            change = self._summary_due = self._changes
+            # should the chart not draw (it is hidden), at the latest; for this change only (a
+            # timer of an earlier one would paint the summary in the chart's frame)
+            self.set_timer(SUMMARY_AT_LATEST, lambda: self._summary_if_due(change))
+        else:
+            self.show_summary()
         self.update_title()
 
-    def show_chart(self) -> None:
+    @on(Chart.Drawn)
+    def _chart_drawn(self, event: Chart.Drawn) -> None:
+        event.stop()
+        if self._summary_due is not None:
+            self.show_summary()
+
+    def _summary_if_due(self, change: int) -> None:
+        if self._summary_due == change:
+            self.show_summary()
+
+    def show_summary(self) -> None:
+        """The summary of the scenario on screen now. After a change it is painted in the
+        frame after the chart's (when the chart says it was drawn): Textual repaints, in full,
+        every widget whose clip overlaps the box around all the regions changed in a frame, and
+        the chart (right) with the summary (the bottom, full width) spans the side panel too:
+        one frame with both repainted all ~96 widgets on screen for one key press."""
+        self._summary_due = None
+        for summary in self.mounted(SummaryStrip):
+            summary.show(self.dashboard, self.side_by_side())
+
+    def show_chart(self) -> bool:
+        """Show the scenario on the visible chart (or the Measured table); whether a chart will
+        be drawn (it says so: :class:`~tui.charts.base.Chart.Drawn`)."""
         if self.chart == "measured":
             for pane in self.mounted(MeasuredPane):  # none before it is mounted: shown then
                 pane.show(self.comparison_shown(), self.measured_notes())
-        else:
-            for chart in self.mounted(CHART_CLASSES[self.chart]):
-                chart.show(self.dashboard, self.measured_points(), self.pinned_view())
+            return False
+        charts = self.mounted(CHART_CLASSES[self.chart])
+        for chart in charts:
+            chart.show(self.dashboard, self.measured_points(), self.pinned_view())
+        return bool(charts) and charts[0].size.area > 0
 
     def visible_chart(self) -> Chart:
         return self.query_one(f"#chart-{self.chart}", Chart)

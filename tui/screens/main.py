@@ -215,7 +215,7 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
                 yield Tabs(*(Tab(label, id=f"{t}-tab") for t, label in SIDE_TABS), id="side-tabs")
                 with ContentSwitcher(initial=SIDE_TABS[0][0], id="side-panes"):
                     with VerticalScroll(id="side-model"):
-                        yield ModelPane(self.catalog, self.draft, s)
+                        yield Lazy(ModelPane(self.catalog, self.draft, s))  # after the chart
                     with VerticalScroll(id="side-gpu"):
                         yield Lazy(GPUPane(self.catalog, self.draft, s))  # in a tab behind
                     with VerticalScroll(id="side-load"):
