@@ -174,3 +174,10 @@ def send_at_once(app: Any, *keys: str) -> None:
     each (a Pilot's press waits, which hides races); ``await pilot.pause()`` lets them run."""
     for key in keys:
         app._driver.send_message(key_event(app, key))
+
+
+def dialog_open(app: Any, kind: type) -> bool:
+    """Whether the screen on top is a ``kind`` dialog with its widgets composed (a dialog is on
+    the stack before its compose has run: a query at once can find nothing)."""
+    screen = app.screen
+    return isinstance(screen, kind) and bool(screen.query("Input"))

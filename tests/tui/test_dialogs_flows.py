@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import BENCHMARKS, DATA, app_from_args, type_into, until
+from support import BENCHMARKS, DATA, app_from_args, dialog_open, type_into, until
 from textual.widgets import Input, OptionList
 
 from engine.storage.presets import builtin_names, user_presets_dir
@@ -113,7 +113,7 @@ async def test_saving_as_a_builtin_name_keeps_the_dialog_and_what_was_typed() ->
     builtin = builtin_names()[0]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog))
+        await until(pilot, lambda: dialog_open(app, NameDialog))
         dialog = app.screen
         await type_into(pilot, dialog.query_one(Input), builtin)
         await pilot.press("enter")
@@ -134,7 +134,7 @@ async def test_markup_in_a_typed_name_is_text() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog))
+        await until(pilot, lambda: dialog_open(app, NameDialog))
         dialog = app.screen
         await type_into(pilot, dialog.query_one(Input), "[/b]x[red]")
         await pilot.press("enter")
@@ -147,7 +147,7 @@ async def test_renaming_to_a_builtin_name_keeps_the_dialog() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog))
+        await until(pilot, lambda: dialog_open(app, NameDialog))
         await type_into(pilot, app.screen.query_one(Input), "mine")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))
@@ -155,7 +155,7 @@ async def test_renaming_to_a_builtin_name_keeps_the_dialog() -> None:
         await until(pilot, lambda: isinstance(app.screen, PresetPicker))
         await type_into(pilot, app.screen.query_one("#preset-filter", Input), "mine")
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog))
+        await until(pilot, lambda: dialog_open(app, NameDialog))
         dialog = app.screen
         await type_into(pilot, dialog.query_one(Input), builtin_names()[0])
         await pilot.press("enter")
@@ -212,7 +212,7 @@ async def test_a_saved_scenario_quits_at_once_and_a_changed_preset_asks() -> Non
         app.main.query_one("#charts").focus()
         await pilot.press("m")
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog))
+        await until(pilot, lambda: dialog_open(app, NameDialog))
         await type_into(pilot, app.screen.query_one(Input), "kept")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, MainScreen))

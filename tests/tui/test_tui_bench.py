@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench_fakes import FakeServer
-from support import app_from_args, until
+from support import app_from_args, dialog_open, until
 from textual.widgets import DataTable, Input, Static
 
 from engine.measure.detect import load_measurement
@@ -117,7 +117,7 @@ async def test_a_run_fills_the_table_charts_and_analysis_then_saves_and_calibrat
 
         # save: a file the measured-results reader reads, the levels as serving points
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog))
+        await until(pilot, lambda: dialog_open(app, NameDialog))
         path = tmp_path / "run.json"
         app.screen.query_one("#name-input", Input).value = str(path)
         await pilot.press("enter")
@@ -129,7 +129,7 @@ async def test_a_run_fills_the_table_charts_and_analysis_then_saves_and_calibrat
         # calibrate: a bad name is refused at the field, a good one saves a profile in use
         await until(pilot, lambda: isinstance(app.screen, BenchScreen))
         await pilot.press("ctrl+f")
-        await until(pilot, lambda: isinstance(app.screen, NameDialog), timeout=30)
+        await until(pilot, lambda: dialog_open(app, NameDialog), timeout=30)
         dialog = app.screen
         assert "MAPE" in str(dialog.query_one(".hint", Static).render())
         dialog.query_one("#name-input", Input).value = "no good/name"
