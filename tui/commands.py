@@ -58,7 +58,15 @@ class TokentuiPalette(CommandPalette):
         if not self._list_gone():
             super()._watch__list_visible()
 
+    def _action_cursor_down(self) -> None:
+        """Down before the list is mounted (just after Ctrl+P), or after it has gone (the palette
+        closing): nothing to move (Textual's raised NoMatches; CI found it)."""
+        if not self._list_gone():
+            super()._action_cursor_down()
+
     def _action_command_list(self, action: str) -> None:
+        if self._list_gone():
+            return
         if action in ("page_up", "page_down"):
             commands = self.query_one(CommandList)
             if not commands.scrollable_content_region:
