@@ -17,27 +17,42 @@ Exit code 1 if a target is missed.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
-CHILD = r"""
-import sys, time, asyncio
-t_spawn = float(sys.argv[1])
-from tui.main import app_from_argv
 
-async def main():
-    app = app_from_argv([])  # the command line `tokentui` takes, with no arguments
-    frames = []
+def timed_frames(app: Any) -> list[float]:
+    """When each frame of ``app`` is handed to the terminal (perf_counter), filled as it runs."""
+    frames: list[float] = []
     display = app._display
 
-    def timed(screen, update):  # a frame handed to the terminal, and when
+    def timed(screen: Any, update: Any) -> None:
         display(screen, update)
         frames.append(time.perf_counter())
 
     app._display = timed
+    return frames
+
+
+#: The children's common part: the launch time, and :func:`timed_frames`.
+PRELUDE = (
+    "import sys, time, asyncio\nfrom typing import Any\nt_spawn = float(sys.argv[1])\n\n"
+    + inspect.getsource(timed_frames)
+)
+
+CHILD = (
+    PRELUDE
+    + r"""
+from tui.main import app_from_argv
+
+async def main():
+    app = app_from_argv([])  # the command line `tokentui` takes, with no arguments
+    frames = timed_frames(app)
     async with app.run_test(size=(120, 40)) as pilot:
         while True:
             chart = getattr(app.screen, "visible_chart", None)
@@ -50,11 +65,12 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
-BARE = r"""
-import sys, time, asyncio
-t_spawn = float(sys.argv[1])
+BARE = (
+    PRELUDE
+    + r"""
 from textual.app import App
 from textual.widgets import Static
 
@@ -64,14 +80,7 @@ class Bare(App):
 
 async def main():
     app = Bare()
-    frames = []
-    display = app._display
-
-    def timed(screen, update):  # a frame handed to the terminal, and when
-        display(screen, update)
-        frames.append(time.perf_counter())
-
-    app._display = timed
+    frames = timed_frames(app)
     async with app.run_test(size=(120, 40)) as pilot:
         while not frames:
             await asyncio.sleep(0.002)
@@ -79,6 +88,7 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 #: Launches of each kind (interleaved), after one of each not counted.
@@ -146,14 +156,7 @@ async def redraw(
         chart = screen.visible_chart()
         driver = app._driver
         assert driver is not None
-        frames: list[float] = []
-        display = app._display
-
-        def timed(screen: object, update: object) -> None:  # a frame written, and when
-            display(screen, update)  # type: ignore[arg-type]
-            frames.append(time.perf_counter())
-
-        app._display = timed  # type: ignore[method-assign,assignment]
+        frames = timed_frames(app)
         for i in range(50):
             # alternate 2035 -> 2035d -> 2035: every press is a new, valid scenario
             key = "backspace" if i % 2 else str(1 + i % 9)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from textual import on
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 
 from engine.errors import InputError
@@ -65,8 +66,7 @@ class ScenarioScreen(Screen[None]):
         self.field_error: tuple[str, str] | None = None  # (field, message) of a refused draft
         self.notified: set[str] = set()  # the refusals notified since the last valid draft
         self._mounted: dict[type[Widget], Widget] = {}  # :meth:`mounted`'s
-        self._changes = 0  # the changes shown so far
-        self._summary_due: int | None = None  # the change whose summary waits for the chart
+        self._summary_timer: Timer | None = None  # a summary waits for the chart: its latest
 
     def build(self, draft: Draft) -> Dashboard:
         s = draft.scenario(self.catalog, self.default_profile)
@@ -194,11 +194,10 @@ class ScenarioScreen(Screen[None]):
             workload.show(self.draft, d)
         drawn = self.show_chart()
         if drawn:  # the summary in the frame after the chart's (see show_summary)
-            self._changes += 1
-            change = self._summary_due = self._changes
-            # should the chart not draw (it is hidden), at the latest; for this change only (a
-            # timer of an earlier one would paint the summary in the chart's frame)
-            self.set_timer(SUMMARY_AT_LATEST, lambda: self._summary_if_due(change))
+            if self._summary_timer is not None:  # an earlier change's: it would paint the
+                self._summary_timer.stop()  # summary in this change's chart frame
+            # at the latest, should the chart not be drawn (hidden)
+            self._summary_timer = self.set_timer(SUMMARY_AT_LATEST, self.show_summary)
         else:
             self.show_summary()
         self.update_title()
@@ -206,11 +205,7 @@ class ScenarioScreen(Screen[None]):
     @on(Chart.Drawn)
     def _chart_drawn(self, event: Chart.Drawn) -> None:
         event.stop()
-        if self._summary_due is not None:
-            self.show_summary()
-
-    def _summary_if_due(self, change: int) -> None:
-        if self._summary_due == change:
+        if self._summary_timer is not None:
             self.show_summary()
 
     def show_summary(self) -> None:
@@ -219,7 +214,9 @@ class ScenarioScreen(Screen[None]):
         every widget whose clip overlaps the box around all the regions changed in a frame, and
         the chart (right) with the summary (the bottom, full width) spans the side panel too:
         one frame with both repainted all ~96 widgets on screen for one key press."""
-        self._summary_due = None
+        if self._summary_timer is not None:
+            self._summary_timer.stop()
+            self._summary_timer = None
         for summary in self.mounted(SummaryStrip):
             summary.show(self.dashboard, self.side_by_side())
 
