@@ -1,16 +1,20 @@
 """The measured-file dialog: a path with completion (Tab accepts it and lists the candidates) or a
-recent file, and for a file that records no hardware, the hardware it ran on.
+recent file, and for a file that records no hardware, the hardware it ran on: GPU, count and the
+parallel layout (TP, PP, EP). The layout is checked by the engine (the caller's ``check``: the one
+resolver, on the file's model) before the dialog closes; a refusal is said in the dialog, at the
+field it names, and the dialog keeps what was typed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,6 +22,7 @@ from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from engine.errors import InputError
 from tui.dialogs import DIALOG_CSS
 from tui.widgets import OnceModal, SafeInput, plain
 
@@ -63,18 +68,32 @@ class PathSuggester(Suggester):
 @dataclass(frozen=True)
 class BenchmarkForm:
     """What the measured-file dialog asks: the file, and the hardware to compare it on when the
-    file records none (GPU id, GPU count, TP; TP empty: the GPU count)."""
+    file records none (GPU id, GPU count, TP, PP, EP; TP empty: the GPUs of a pipeline stage, PP
+    and EP empty: 1)."""
 
     path: str = ""
     gpu: str = ""
     gpus: str = ""
     tp: str = ""
+    pp: str = ""
+    ep: str = ""
 
 
 #: The dialog's answer: ("load" | "unload", what the form held).
 BenchmarkChoice = tuple[str, BenchmarkForm]
 MAX_CANDIDATES = 12
-HARDWARE_FIELDS = (("gpu", "GPU", ""), ("gpus", "GPUs", ""), ("tp", "TP", "= GPUs"))
+#: The hardware fields: (key, label, placeholder, tooltip).
+HARDWARE_FIELDS = (
+    ("gpu", "GPU", "", "the GPU's catalog id"),
+    ("gpus", "GPUs", "", "how many GPUs; beyond TP x PP they are replicas"),
+    ("tp", "TP", "= GPUs", "tensor-parallel degree; empty: all GPUs (of a pipeline stage)"),
+    ("pp", "PP", "1", "pipeline stages; GPUs = TP x PP x replicas"),
+    ("ep", "EP", "1", "expert parallelism (mixtures of experts): a multiple of TP"),
+)
+#: The engine's check of the form (the file at its path, on the hardware given): the refusal of
+#: a hardware field (an InputError naming it in ``field``), else None (accepted, or refused for a
+#: reason that is not the fields', said when the file is loaded). It runs in a thread.
+HardwareCheck = Callable[[BenchmarkForm], InputError | None]
 
 
 class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
@@ -90,8 +109,10 @@ class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
     BenchmarkDialog #bench-loaded { color: $success; }
     BenchmarkDialog #bench-hardware { align-horizontal: left; margin-top: 0; }
     BenchmarkDialog #bench-hardware Label { padding: 0 1; }
-    BenchmarkDialog #bench-hardware Input { width: 8; }
-    BenchmarkDialog #bench-hardware #bench-gpu { width: 22; }
+    BenchmarkDialog #bench-hardware Input { width: 5; }
+    BenchmarkDialog #bench-hardware #bench-gpu { width: 18; }
+    BenchmarkDialog #bench-hardware #bench-tp { width: 7; }
+    BenchmarkDialog #bench-hardware Input.-refused { background-tint: $error 30%; }
     """
     )
     BINDINGS = [
@@ -106,10 +127,13 @@ class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
         form: BenchmarkForm | None = None,
         gpu_ids: Sequence[str] = (),
         loaded: str | None = None,
+        check: HardwareCheck | None = None,
     ) -> None:
         """``form``: the fields as they open (the scenario's hardware); ``gpu_ids``: the GPUs
-        accepted; ``loaded``: the file loaded now, which Ctrl+R unloads."""
+        accepted; ``loaded``: the file loaded now, which Ctrl+R unloads; ``check``: the engine's
+        check of the hardware, before the dialog closes."""
         super().__init__()
+        self.check = check
         self.recent = recent
         self.start = form or BenchmarkForm()
         self.gpu_ids = list(gpu_ids)
@@ -139,12 +163,14 @@ class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
             yield Label("if the file records no hardware, it ran on:", classes="hint")
             ids = SuggestFromList(self.gpu_ids, case_sensitive=False)
             with Horizontal(id="bench-hardware"):
-                for key, label, hint in HARDWARE_FIELDS:
+                for key, label, hint, tooltip in HARDWARE_FIELDS:
                     yield Label(label)
                     value, suggester = getattr(self.start, key), ids if key == "gpu" else None
-                    yield SafeInput(
+                    box = SafeInput(
                         value, hint, suggester=suggester, id=f"bench-{key}", compact=True
                     )
+                    box.tooltip = tooltip
+                    yield box
             if self.recent:
                 yield Label("recent files", classes="hint")
                 yield OptionList(
@@ -164,15 +190,25 @@ class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
             **{k: self.query_one(f"#bench-{k}", Input).value.strip() for k in keys}
         )
 
-    def _refuse(self, reason: str) -> None:
+    def _refuse(self, reason: str, key: str | None = None) -> None:
+        """Say why the dialog does not close; the hardware field ``key`` is marked (and focused)."""
         self.query_one("#bench-reason", Static).update(plain(reason))
+        for name, *_ in HARDWARE_FIELDS:
+            box = self.query_one(f"#bench-{name}", Input)
+            box.set_class(name == key, "-refused")
+            if name == key:
+                box.focus()
 
-    def _hardware_reason(self, form: BenchmarkForm) -> str | None:
+    def _hardware_reason(self, form: BenchmarkForm) -> tuple[str, str] | None:
+        """(the field, why) when a hardware field is not even a value: an unknown GPU, a count
+        that is not a whole number (the layout itself is the engine's ``check``)."""
         if self.gpu_ids and form.gpu not in self.gpu_ids:
-            return f"GPU {form.gpu!r}: not in the catalog (e.g. {', '.join(self.gpu_ids[:6])} …)"
-        for what, text, blank in (("GPUs", form.gpus, False), ("TP", form.tp, True)):
-            if not (text.isdigit() and int(text) >= 1) and not (blank and not text):
-                return f"{what} {text!r}: a whole number of at least 1"
+            ids = ", ".join(self.gpu_ids[:6])
+            return "gpu", f"GPU {form.gpu!r}: not in the catalog (e.g. {ids} …)"
+        for key, label, placeholder, _ in HARDWARE_FIELDS[1:]:
+            text = getattr(form, key)
+            if not (text.isdigit() and int(text) >= 1) and not (placeholder and not text):
+                return key, f"{label} {text!r}: a whole number of at least 1"
         return None
 
     def _load(self, path_text: str) -> None:
@@ -182,12 +218,23 @@ class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
                 f"{path_text or 'the path'}: no such file (give the path of a results file)"
             )
             return
-        form = self.form()
-        reason = self._hardware_reason(form)
-        if reason:
-            self._refuse(reason)
-            return
-        self.dismiss(("load", replace(form, path=str(path))))
+        form = replace(self.form(), path=str(path))
+        refused = self._hardware_reason(form)
+        if refused:
+            self._refuse(refused[1], refused[0])
+        elif self.check is None:
+            self.dismiss(("load", form))
+        else:
+            self._checked_load(form, self.check)
+
+    @work(exclusive=True, group="bench-check")
+    async def _checked_load(self, form: BenchmarkForm, check: HardwareCheck) -> None:
+        """Close with ``form`` unless the engine refuses its hardware (said at the field)."""
+        refused = await asyncio.to_thread(check, form)
+        if refused is not None:
+            self._refuse(str(refused), refused.field)
+        else:
+            self.dismiss(("load", form))
 
     @on(Input.Submitted)
     def _submit(self) -> None:
@@ -204,6 +251,13 @@ class BenchmarkDialog(OnceModal[BenchmarkChoice | None]):
         box.highlighted = 0 if names else None
         box.display = len(names) > 1 or (len(names) == 1 and self.head + names[0] != event.value)
         self._refuse("")
+
+    @on(Input.Changed, "#bench-hardware Input")
+    def _hardware_changed(self, event: Input.Changed) -> None:
+        """A refused hardware field, edited: no longer marked (the reason goes with it)."""
+        if event.input.has_class("-refused"):
+            event.input.remove_class("-refused")
+            self.query_one("#bench-reason", Static).update("")
 
     @on(OptionList.OptionSelected, "#bench-candidates")
     def _candidate(self, event: OptionList.OptionSelected) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the readers and the comparison are loaded with the first fi
     from engine.measure.compare import FileComparison
     from engine.measure.file_scenario import FileOverrides
     from engine.measure.points import Measurement, Point
+    from engine.storage.catalog import Catalog
     from tui.results_dialog import BenchmarkForm  # and the dialog, when first opened
 
 #: The measured quantity the throughput chart draws (total output tokens/s of a batch).
@@ -41,13 +42,46 @@ def hardware_text(s: Scenario) -> str:
 
 
 def overrides_for(meas: Measurement, form: BenchmarkForm) -> FileOverrides:
-    """The dialog's hardware, for the parts the file does not record (the file's own stand)."""
+    """The dialog's hardware, for the parts the file does not record (the file's own stand): its
+    layout (TP, PP, EP) with its GPU count (empty: the resolver's defaults for that count)."""
     from engine.measure.file_scenario import FileOverrides
 
     gpu = None if meas.gpu_name else (form.gpu or None)
     gpus = None if meas.gpus else (int(form.gpus) if form.gpus.isdigit() else None)
-    tp = int(form.tp) if gpus is not None and form.tp.isdigit() else None
-    return FileOverrides(gpu=gpu, gpus=gpus, tp=tp)
+
+    def degree(text: str) -> int | None:
+        return int(text) if gpus is not None and text.isdigit() else None
+
+    return FileOverrides(
+        gpu=gpu, gpus=gpus, tp=degree(form.tp), pp=degree(form.pp), ep=degree(form.ep)
+    )
+
+
+#: The dialog's hardware fields, by the keys the engine's refusals name.
+HARDWARE_KEYS = ("gpu", "gpus", "tp", "pp", "ep")
+
+
+def hardware_refusal(
+    meas: Measurement, form: BenchmarkForm, catalog: Catalog, base: Scenario
+) -> InputError | None:
+    """The engine's refusal of the hardware the dialog gives ``meas`` (the resolver's, on the
+    file's model, as ``compare`` does), as the dialog says it; None when it is accepted, not used
+    (the file records its own) or refused for something else (said when the file is loaded)."""
+    from engine.measure.compare import not_compared_reason
+    from engine.measure.file_scenario import resolve_scenario
+
+    if meas.format == "public-tsv" or not_compared_reason(meas):
+        return None  # a table's rows, a serving file's points: each under its own scenario
+    overrides = overrides_for(meas, form)
+    given = {k for k in HARDWARE_KEYS if getattr(overrides, k) is not None}
+    if overrides.gpus is not None:  # the dialog's count: the layout is the dialog's too
+        given |= {"tp", "pp", "ep"}
+    try:
+        resolve_scenario(meas, catalog, base, overrides, base_label="the app")
+    except InputError as exc:
+        if exc.field in given:
+            return InputError(str(exc).removeprefix(f"{meas.path}: "), field=exc.field)
+    return None
 
 
 def assumed_text(cmp: FileComparison) -> str | None:
@@ -106,6 +140,7 @@ class MeasuredFlow(ScenarioScreen):
     overrides: FileOverrides | None = None  # the hardware the dialog gave the file
     form: BenchmarkForm | None = None  # the dialog's fields for the file loaded
     hidden: str | None = None  # why the file's points are not drawn, as last said
+    checked: tuple[str, Measurement] | None = None  # the file the dialog's check last read
 
     def measured_points(self) -> Measured:
         """The file's points on the throughput chart: only over the curves they measure."""
@@ -179,7 +214,29 @@ class MeasuredFlow(ScenarioScreen):
             return self.form
         s = self.dashboard.scenario
         tp = "" if s.tp == s.gpus else str(s.tp)
-        return BenchmarkForm(gpu=s.gpu.id, gpus=str(s.gpus), tp=tp)
+        pp, ep = ("" if n == 1 else str(n) for n in (s.pp, s.ep))
+        return BenchmarkForm(gpu=s.gpu.id, gpus=str(s.gpus), tp=tp, pp=pp, ep=ep)
+
+    def check_hardware(self, form: BenchmarkForm) -> InputError | None:
+        """The dialog's check (in a thread): the file read, its hardware resolved by the engine
+        on the scenario on screen (the file is kept for the load that follows)."""
+        from engine.measure.detect import load_measurement
+
+        try:
+            meas = load_measurement(Path(form.path))
+        except (ValueError, OSError):  # an InputError too: said when the file is loaded
+            return None
+        self.checked = (form.path, meas)
+        return hardware_refusal(meas, form, self.catalog, self.dashboard.scenario)
+
+    async def read_measurement(self, path: str) -> Measurement:
+        """The file at ``path``: the one the dialog's check read, else read now."""
+        from engine.measure.detect import load_measurement
+
+        checked, self.checked = self.checked, None
+        if checked is not None and checked[0] == path:
+            return checked[1]
+        return await asyncio.to_thread(load_measurement, Path(path))
 
     @work(exclusive=True, group="benchmark")
     async def action_load_benchmark(self) -> None:
@@ -187,8 +244,9 @@ class MeasuredFlow(ScenarioScreen):
         from tui.results_dialog import BenchmarkDialog
 
         loaded = self.measurement.path if self.measurement else None
+        self.checked = None
         dialog = BenchmarkDialog(
-            load_recent(), self.bench_form(), sorted(self.catalog.gpus), loaded
+            load_recent(), self.bench_form(), sorted(self.catalog.gpus), loaded, self.check_hardware
         )
         choice = await self.app.push_screen_wait(dialog)
         if choice is None:
@@ -198,10 +256,9 @@ class MeasuredFlow(ScenarioScreen):
             self.action_unload_benchmark()
             return
         from engine.measure.compare import compare_measurement
-        from engine.measure.detect import load_measurement
 
         try:
-            meas = await asyncio.to_thread(load_measurement, Path(form.path))
+            meas = await self.read_measurement(form.path)
         except (InputError, OSError) as exc:
             self.notify(str(exc), title="Not loaded", severity="error", timeout=10, markup=False)
             return
