@@ -1,19 +1,14 @@
 """The charts, one PlotextPlot subclass each, drawn from an engine Dashboard: the article's six
-(:mod:`tui.charts.article`) and the serving ones (:mod:`tui.charts.serving`), on the shared
+(:mod:`tui.charts.article`; its boundness and roofline maps in :mod:`tui.charts.maps`) and the
+serving ones (:mod:`tui.charts.serving`), on the shared
 :class:`~tui.charts.base.Chart`."""
 
 from __future__ import annotations
 
 from engine.storage.preset_format import CHARTS
-from tui.charts.article import (
-    BottleneckChart,
-    BoundnessChart,
-    ContextChart,
-    CostChart,
-    RooflineChart,
-    ThroughputChart,
-)
+from tui.charts.article import BottleneckChart, ContextChart, CostChart, ThroughputChart
 from tui.charts.base import Chart, Measured
+from tui.charts.maps import BoundnessChart, RooflineChart
 from tui.charts.serving import LatencyChart, ServingChart
 
 CHART_CLASSES: dict[str, type[Chart]] = {

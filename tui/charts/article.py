@@ -1,6 +1,7 @@
-"""The six charts of the article's analysis: throughput, decode bottlenecks and cost over the load
-axis; memory and time per token over the prompt length, boundness over (batch, context), and the
-roofline."""
+"""The article's charts over the load axis (throughput, decode bottlenecks, cost) and over the
+prompt length (memory and time per token); its two maps (boundness, roofline) are in
+:mod:`tui.charts.maps`. With a scenario pinned (A) on the same load axis, each draws A's numbers
+beside this scenario's, and A's wall where it is not this scenario's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from engine.views.dashboard import Dashboard, kv_wall_batch
+from engine.views.dashboard import Dashboard
 from engine.views.format import count
 from tui.charts.base import (
     AXIS_NAMES,
@@ -37,11 +38,10 @@ from tui.charts.colours import (
     RED,
     REQ,
     RGB,
-    SELECTED,
     YELLOW,
     legible,
 )
-from tui.charts.ticks import decade_ticks, short
+from tui.charts.ticks import round_125, short
 
 #: A part of the decode step: its name and colour (the Bottlenecks chart's bars).
 PARTS: dict[str, RGB] = {
@@ -56,6 +56,10 @@ TOTAL, PER_REQUEST = REAL, REQ  # the throughput chart's two quantities (solid, 
 BOUND_MARKS = {"compute": ("C", COMPUTE), "communication": ("N", ORANGE), "memory": ("M", MEMORY)}
 EIGHTHS = " ▁▂▃▄▅▆▇█"  # a cell filled from the bottom, 0 to 8 eighths
 HATCH = "▒"  # the hidden (overlapped) side of a step
+#: The pinned scenario's (A's) time per token beside a bar: a line at the bottom, middle or top
+#: of its cell (a third of a cell's accuracy).
+A_LEVELS = "▁━▔"
+A_TICK = A_LEVELS[1]
 
 
 def overlay(strip: Strip, cells: dict[int, Segment]) -> Strip:
@@ -65,6 +69,17 @@ def overlay(strip: Strip, cells: dict[int, Segment]) -> Strip:
         if 0 <= col < len(chars):
             chars[col] = seg
     return Strip(Segment.simplify(chars), len(chars))
+
+
+def fit_entry(chart: Chart, index: int, *names: str) -> None:
+    """The legend entry at ``index`` named each of ``names`` in turn (shorter and shorter) while
+    the legend does not fit the chart (:meth:`Chart.fit_pinned_legend`)."""
+    for name in names:
+        if chart.fit_pinned_legend():
+            return
+        sample, _, color = chart.legend_items[index]
+        chart.legend_items[index] = (sample, name, color)
+    chart.fit_pinned_legend()
 
 
 def canvas_box(strips: Sequence[Strip]) -> tuple[int, int, int, int] | None:
@@ -109,7 +124,7 @@ class ThroughputChart(Chart):
             self.legend((DOTTED, other, None))
         else:
             self.pinned_legend()
-        self.linear_axis("y", 0.0, max(totals))
+        y = self.linear_axis("y", 0.0, max(totals))
         self.linear_axis("y2", 0.0, max(per_req))
         r, i = d.run, d.selected
         out = [k for k, ok in enumerate(r.fits.tolist()) if not ok]
@@ -132,6 +147,8 @@ class ThroughputChart(Chart):
             )
             self.legend(("+", "measured", GREEN))
         self.mark_wall(d)
+        if a is not None:
+            self.mark_pinned_wall(d, a, (y[0], y[-1]))
         self.mark_selected(
             d,
             xs[i],
@@ -144,6 +161,7 @@ class ThroughputChart(Chart):
         self.plt.ylabel("tok/s per request", yside="right")  # type: ignore[call-arg]
         dots = other if a is None else "A (pinned)"
         self.set_title(f"Output tokens/s vs {d.axis}", f"solid: {mode}, dotted: {dots}")
+        self.fit_pinned_legend()
 
 
 class BottleneckChart(Chart):
@@ -171,13 +189,18 @@ class BottleneckChart(Chart):
         heights = (st.time_s * 1e3).tolist()
         self.series["step ms"] = heights
         self.series["hidden ms"] = (st.hidden_s * 1e3).tolist()
-        top = max(max(heights), max(self.series["hidden ms"])) * 1.1
+        a = self.pinned_on(d)
+        self.pinned_ms = self._pinned_ms(d, a)
+        if a is not None:
+            self.series["A step ms"] = self.pinned_ms
+        drawn = [v for v in self.pinned_ms if math.isfinite(v)]
+        top = max(max(heights), max(self.series["hidden ms"]), *drawn) * 1.1
         self.y_ticks = self.linear_axis("y", 0.0, top)
         unit = AXIS_UNITS.get(d.axis, "")
         self.plt.xticks(list(range(1, n + 1)), [f"{short(v)}{unit}" for v in d.loads])
         self.plt.xlim(0.5, n + 0.5)
         self.plt.scatter([0.5], [0.0], color=GREY, marker=" ")  # plotext draws no empty canvas
-        wall = self._wall_position(d)
+        wall = self._wall_position(d.run.wall, d.loads)
         if wall is not None:
             self.plt.vline(wall, GREY)
             self.marks["wall"] = d.run.wall
@@ -197,21 +220,41 @@ class BottleneckChart(Chart):
                 None,
             ),
         )
-        self.pinned_on(d, lines=False)
+        tick = -1  # the legend entry of A's time per token
+        if a is not None and self.pinned is not None:
+            if drawn:
+                tick = len(self.legend_items)
+                self.legend((A_TICK, f"A {self.pinned.label}: ms per token, left of a bar", None))
+            at = self._wall_position(a.run.wall, d.loads)
+            if at is not None:
+                self.mark_pinned_wall(d, a, (0.0, self.y_ticks[-1]), x=at)
         self.plt.xlabel(AXIS_NAMES.get(d.axis, d.axis))
         self.plt.ylabel("ms per output token")
         self.set_title(
             "Time per token by resource",
             "max(compute, memory) + comm + overhead",
         )
+        if tick >= 0:
+            fit_entry(self, tick, "A ms/token", "A")
+        self.fit_pinned_legend()
+
+    @staticmethod
+    def _pinned_ms(d: Dashboard, a: Dashboard | None) -> list[float]:
+        """A's time per output token at each of this scenario's loads (A is evaluated on them;
+        nan where A has no such load), kept as the series "A step ms"; [] with none pinned."""
+        if a is None:
+            return []
+        ms = dict(zip(a.loads, (a.step.time_s * 1e3).tolist(), strict=True))
+        return [ms.get(v, math.nan) for v in d.loads]
 
     def _mark(self, d: Dashboard, i: int) -> tuple[str, RGB]:
         return BOUND_MARKS.get(str(d.run.decode_bound[i]), ("M", MEMORY))
 
     @staticmethod
-    def _wall_position(d: Dashboard) -> float | None:
-        """Where the wall falls between the bars (1..n), by its log between their loads."""
-        top, pos = d.run.wall, load_positions(d.loads)
+    def _wall_position(top: float, loads: Sequence[float]) -> float | None:
+        """Where a wall at load ``top`` falls between the bars of ``loads`` (1..n), by its log
+        between their loads."""
+        pos = load_positions(loads)
         if not (math.isfinite(top) and top > 0) or len(pos) < 2:
             return None
         x = math.log2(top)
@@ -260,7 +303,42 @@ class BottleneckChart(Chart):
             fg, back = (bg, ink) if k == d.selected else (ink, bg)
             style = Style(color=rich(fg), bgcolor=rich(back), bold=True)
             cells.setdefault(bottom - 1 - row, {})[centres[k]] = Segment(letter, style)
+        if self.pinned_ms:
+            side = 1 if slot >= body + 2 else 0  # the hatched column right of each bar
+            taken = {c - body // 2 + j for c in centres for j in range(body + side)}
+            self.bar_layout["A columns"] = self._pinned_cells(
+                cells, (unit, bottom - 1, rows), centres, (body, left), taken
+            )
         return [overlay(s, cells[r]) if r in cells else s for r, s in enumerate(strips)]
+
+    def _pinned_cells(
+        self,
+        cells: dict[int, dict[int, Segment]],
+        canvas: tuple[float, int, int],
+        centres: list[int],
+        bars: tuple[int, int],
+        taken: set[int],
+    ) -> list[list[int]]:
+        """A's time per token at each bar: a line in the (up to two) free cells left of the
+        bar, at the third of the row that holds it; the columns of each bar's line. ``canvas``:
+        a row's ms, the canvas' bottom row and its rows; ``bars``: a bar's width, the frame's
+        left column."""
+        (unit, bottom, rows), (body, left) = canvas, bars
+        bg = self.surface()
+        style = Style(color=rich(legible(self.foreground(), bg)), bgcolor=rich(bg), bold=True)
+        out: list[list[int]] = []
+        for k, ms in enumerate(self.pinned_ms):
+            x0 = centres[k] - body // 2
+            free = [c for c in (x0 - 2, x0 - 1) if c > left and c not in taken]
+            at = free or [x0]  # no gap at all: over the bar's first column
+            out.append(at if math.isfinite(ms) else [])
+            if not math.isfinite(ms):
+                continue
+            level = min(max(ms / unit, 0.0), rows - 1e-9)  # rows up from the canvas' bottom
+            row = int(level)
+            glyph = A_LEVELS[min(2, int((level - row) * 3))]
+            cells.setdefault(bottom - row, {}).update(dict.fromkeys(at, Segment(glyph, style)))
+        return out
 
     @staticmethod
     def _column(
@@ -322,6 +400,9 @@ class CostChart(Chart):
             self.pinned_legend()
         self.log_axis("y", lo, hi, lambda v: f"${short(v)}")
         self.mark_wall(d)
+        if a is not None:  # the y axis' ends, as log_axis sets them
+            ends = round_125(max(lo, 1e-12), True), round_125(max(hi, lo * 1.0001), False)
+            self.mark_pinned_wall(d, a, (math.log10(ends[0]), math.log10(ends[1])))
         i = d.selected
         self.mark_selected(
             d, xs[i], [(math.log10(max(float(v[i]), lo)), "left") for v in (out, inp)]
@@ -333,6 +414,7 @@ class CostChart(Chart):
             f"{count(s.gpus, 'GPU')} x ${s.price_per_gpu_hour:g}/h",
             f"gamma {s.gamma:g}",
         )
+        self.fit_pinned_legend()
 
 
 class ContextChart(Chart):
@@ -408,89 +490,5 @@ class ContextChart(Chart):
         )
         if a is not None:
             self.pinned_legend(f", batch {a.batch}")
-
-
-class BoundnessChart(Chart):
-    LABEL = "Boundness"
-
-    def draw(self, d: Dashboard) -> None:
-        g, s = d.grid, d.scenario
-        lx, ly = np.log2(g.context), np.log2(g.batch)
-        yy, xx = np.meshgrid(ly, lx, indexing="ij")
-        here = (math.log2(s.input_tokens), math.log2(max(d.batch, 1)))
-        wall = kv_wall_batch(d.plan, g.context, s.engine.block_size)
-        inside = (wall >= g.batch[0]) & (wall <= g.batch[-1])
-        self.series["KV wall batch"] = wall.tolist()
-        self.marks["selected"], self.marks["prompt"] = float(d.batch), float(s.input_tokens)
-        wide = (self.size.width or 80) >= 90
-        self.plt.subplots(1, 2)
-        for col, (name, mask, boundary) in enumerate(
-            (
-                ("Prefill", g.prefill_compute_bound, g.prefill_boundary),
-                ("Decode", g.decode_compute_bound, g.decode_boundary),
-            ),
-            start=1,
-        ):
-            sub = self.plt.subplot(1, col)
-            for bound, color in ((True, COMPUTE), (False, MEMORY)):
-                sel = mask == bound
-                if sel.any():
-                    sub.scatter(xx[sel].tolist(), yy[sel].tolist(), color=color, marker="dot")
-            line = np.isfinite(boundary) & (boundary >= g.batch[0]) & (boundary <= g.batch[-1])
-            if line.any():
-                sub.plot(lx[line].tolist(), np.log2(boundary[line]).tolist(), color=FG, marker="hd")
-            if inside.any():
-                sub.plot(
-                    lx[inside].tolist(), np.log2(wall[inside]).tolist(), color=GREY, marker="hd"
-                )
-            sub.scatter([here[0]], [here[1]], color=SELECTED, marker="O")
-            for axis, values in (("x", g.context), ("y", g.batch)):
-                lo, hi = float(values[0]), float(values[-1])
-                ticks = [
-                    t for t in decade_ticks(lo, hi, 6) if lo <= t * 1.0001 and t <= hi * 1.0001
-                ]
-                self.set_ticks(
-                    axis, ticks, positions=np.log2(ticks).tolist(), on=sub, key=f"{name} {axis}"
-                )
-            sub.xlabel("context (log)")
-            sub.ylabel("batch (log)")
-            sub.title(f"{name}: batch vs context" if wide else name)
-        self.legend(
-            (DOTTED, "compute-bound", COMPUTE),
-            (DOTTED, "memory-bound", MEMORY),
-            (SOLID, "boundary", None),
-            *([(SOLID, "KV wall: most that fit", GREY)] if inside.any() else []),
-            ("O", f"your prompt, batch {d.batch}", SELECTED),
-        )
-        self.pinned_on(d, lines=False)
-
-
-class RooflineChart(Chart):
-    LABEL = "Roofline"
-
-    def draw(self, d: Dashboard) -> None:
-        plt, rf = self.plt, d.roofline
-        ai = np.geomspace(0.1, max(1e4, rf.prefill_ai * 4), 80)
-        roof = np.minimum(rf.peak_flops, ai * rf.bandwidth)
-        self.plot_series(
-            "roof", np.log10(ai).tolist(), roof.tolist(), FG, drawn=np.log10(roof).tolist()
-        )
-        self.legend((SOLID, "roof: min(peak, AI x bandwidth)", None))
-        plt.vline(math.log10(rf.balance), GREY)
-        self.legend(("│", f"machine balance {rf.balance:,.0f} FLOP/B", GREY))
-        for name, x, y, color in (
-            ("prefill", rf.prefill_ai, rf.prefill_flops_per_s, COMPUTE),
-            ("decode", rf.decode_ai, rf.decode_flops_per_s, MEMORY),
-        ):
-            if x > 0 and y > 0:
-                plt.scatter([math.log10(x)], [math.log10(y)], color=color, marker="O")
-                self.series[name] = [float(y)]
-                self.legend(("O", f"{name}: AI {x:,.0f} FLOP/B", color))
-        self.marks["selected"] = float(d.batch)
-        lo = min(float(roof[0]), rf.decode_flops_per_s or float(roof[0])) / 2
-        self.log_axis("y", lo, rf.peak_flops * 1.5, lambda v: f"{short(v)}FLOP/s")
-        self.log_axis("x", float(ai[0]), float(ai[-1]))
-        plt.xlabel("arithmetic intensity, FLOPs per byte (log)")
-        plt.ylabel("FLOP/s per GPU (log)")
-        self.pinned_on(d, lines=False)
-        self.set_title(f"Roofline at batch {d.batch}", f"{d.scenario.mode} mode")
+            fit_entry(self, len(self.legend_items) - 1, "A")
+        self.fit_pinned_legend()

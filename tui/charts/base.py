@@ -433,3 +433,61 @@ class Chart(PlotextPlot):
         self.marks["selected"] = d.load
         unit = AXIS_UNITS.get(d.axis, "")
         self.legend(("O", f"{d.axis} {short(d.load)}{unit} (selected)", SELECTED))
+
+    def mark_pinned_wall(
+        self,
+        d: Dashboard,
+        a: Dashboard,
+        span: tuple[float, float],
+        *,
+        x: float | None = None,
+        on: Any = None,
+        name: str = "KV wall",
+    ) -> bool:
+        """The pinned scenario's (A's) wall on ``d``'s load axis, where it is not ``d``'s own: a
+        dotted vertical line over ``span`` (the y axis' limits, as drawn) at ``x`` (default:
+        where the log2 load axis puts it, inside the sweep as :meth:`mark_wall` finds it), kept
+        in :attr:`marks` as "A wall", and its legend (or that it is past the axis' end); whether
+        it is drawn."""
+        top = a.run.wall
+        finite = [v for v in d.loads if math.isfinite(v)]
+        if not (math.isfinite(top) and top > 0 and finite):
+            return False
+        if math.isclose(top, d.run.wall, rel_tol=1e-6):
+            return False  # the same line as this scenario's
+        text = f"A {name} {short(float(f'{top:.3g}'))}{AXIS_UNITS.get(d.axis, '')}"
+        if x is None:
+            xs = load_positions(d.loads)
+            on_axis = top < finite[-1] or len(finite) < len(xs)
+            if not (finite[0] <= top and math.log2(top) < xs[-1] and on_axis):
+                if top > finite[-1]:
+                    self.legend(("┊", f"{text}: off axis", GREY))
+                return False
+            x = math.log2(top)
+        lo, hi = span
+        n = 4 * max(self.size.height, 12)  # a point in every row of the canvas
+        ys = [lo + (hi - lo) * k / (n - 1) for k in range(n)]
+        (on or self.plt).scatter([x] * n, ys, color=GREY, marker="┊")
+        self.marks["A wall"] = top
+        self.legend(("┊", text, GREY))
+        return True
+
+    def fit_pinned_legend(self) -> bool:
+        """Where the legend's entries do not all fit the rows under the plot at the chart's size
+        (the last ones would be left out), the pinned scenario named "A" alone in them, not
+        "A <its label>" (the pin's notice and the summary's "vs A" line name it); whether they
+        all fit then."""
+        width, height = self.size
+        most = min(4, (height - 1) // 4) if height >= 10 else 0
+
+        def fits() -> bool:
+            return len(self._legend_rows(width, len(self.legend_items) + 1)) <= most
+
+        if self.pinned is None or fits():
+            return fits()
+        long = f"A {self.pinned.label}"
+        self.legend_items = [
+            (sample, "A" + name[len(long) :] if name.startswith(long) else name, color)
+            for sample, name, color in self.legend_items
+        ]
+        return fits()

@@ -12,7 +12,7 @@ from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
 from tui.charts.base import AXIS_UNITS, DOTTED, SOLID, Chart, load_positions, serving_run
 from tui.charts.colours import BLUE, CYAN, GREY, ORANGE, REAL, SELECTED, YELLOW
-from tui.charts.ticks import short, time_label
+from tui.charts.ticks import round_125, short, time_label
 
 STATIC_NOTE = (
     "The {chart} chart is for a serving load: choose concurrency, rate or offline as the load "
@@ -103,6 +103,7 @@ class ServingChart(Chart):
         if ax:
             self.legend((DOTTED, f"A {self.pinned.label if self.pinned else ''}", ORANGE))
         self.set_title("Output tok/s per GPU vs tok/s per user", f"a point per {d.axis}")
+        self.fit_pinned_legend()
 
 
 class LatencyChart(Chart):
@@ -173,9 +174,14 @@ class LatencyChart(Chart):
         itl = float(np.log10(np.clip(r.itl_s[i], lo, hi)))
         self.mark_selected(d, xs[i], [(float(ttft[i]), "left"), (itl, "left")])
         self.mark_wall(d, name=_wall_name(r))
+        if a is not None and a_run is not None:  # the y axis' ends, as log_axis sets them
+            ends = round_125(max(lo, 1e-12), True), round_125(max(hi, lo * 1.0001), False)
+            span = (math.log10(ends[0]), math.log10(ends[1]))
+            self.mark_pinned_wall(d, a, span, name=_wall_name(a_run))
         plt.ylabel("seconds (log)")
         dots = "p99" if a is None else "A (pinned)"
         self.set_title(f"Latency vs {d.axis}", f"mean solid, {dots} dotted")
+        self.fit_pinned_legend()
 
 
 def _wall_name(r: ServingRun) -> str:
