@@ -48,6 +48,9 @@ PRELUDE = (
 CHILD = (
     PRELUDE
     + r"""
+from tui import startup
+
+startup.hold()  # as the console script does first (tui.launch)
 from tui.main import app_from_argv
 
 async def main():

@@ -22,15 +22,19 @@ from engine.storage.catalog import Catalog, default_catalog
 
 _REAL_HOME = os.environ.get("TOKENTUI_HOME")
 _SESSION_HOME = tempfile.mkdtemp(prefix="tokentui-test-home-")
+#: The built-in catalog's cache (engine.storage.catalog_cache) of this run: never the user's.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="tokentui-test-cache-")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Set before test modules are collected, since some build catalogs at import time."""
     os.environ["TOKENTUI_HOME"] = _SESSION_HOME
+    os.environ["TOKENTUI_CACHE_DIR"] = _SESSION_CACHE
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
     if _REAL_HOME is None:
         os.environ.pop("TOKENTUI_HOME", None)
     else:

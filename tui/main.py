@@ -9,11 +9,14 @@ stay fast.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from engine.cli.main import COMMANDS
 from engine.cli.main import main as cli_main
+from tui import startup
 
 if TYPE_CHECKING:
     from engine.scenario.inputs import ScenarioInput
@@ -91,8 +94,19 @@ def app_from_argv(argv: Sequence[str]) -> TokentuiApp:
     return apps[0]
 
 
+def opens_app(argv: Sequence[str]) -> bool:
+    """Whether this command line opens the app (no headless command, no help asked)."""
+    return not any(w in COMMANDS or w in ("-h", "--help", "--version") for w in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli_main(argv, launch_app=_launch)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not opens_app(words):
+        startup.release()  # held by the console script (tui.launch) for the app's start only
+    try:
+        return cli_main(words, launch_app=_launch)
+    finally:
+        startup.release()
 
 
 if __name__ == "__main__":

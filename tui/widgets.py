@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
@@ -158,6 +158,26 @@ class Edit(Message):
 
     name: str
     value: Any
+
+
+class AfterFirstFrame(Widget):
+    """Runs ``then`` once the first frame is out, then goes: the way Textual's ``Lazy`` mounts
+    the one widget it wraps, for a whole screen's worth of widgets behind its first frame, with
+    one node where a ``Lazy`` each took a node per widget (each node costs the start its styling
+    and mounting)."""
+
+    DEFAULT_CSS = "AfterFirstFrame { display: none; }"
+
+    def __init__(self, then: Callable[[], Awaitable[None]]) -> None:
+        super().__init__()
+        self._then = then
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        async def run() -> None:
+            await self._then()
+            await self.remove()
+
+        self.call_after_refresh(run)
 
 
 @dataclass

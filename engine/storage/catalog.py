@@ -17,6 +17,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.physics.specs import GIB, PEAK_PRECISIONS, GPUSpec, Interconnect, ModelSpec
 from engine.scenario.engines import VLLM_V0, EngineProfile
+from engine.storage.catalog_cache import cached
 from engine.storage.engines import load_engine
 from engine.storage.files import toml_files
 from engine.storage.paths import config_dir
@@ -344,6 +345,10 @@ def builtin_dir() -> Path:
     )
 
 
+#: The catalog's folders, in the order they are read.
+CATALOG_KINDS = ("models", "gpus", "engines")
+
+
 def _load_dir(catalog: Catalog, folder: Path, kind: str) -> None:
     try:
         paths = toml_files(folder)
@@ -372,12 +377,24 @@ def _load_dir(catalog: Catalog, folder: Path, kind: str) -> None:
 def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
     """The built-in catalog, then each of ``extra_dirs`` (with ``models/`` and ``gpus/`` inside)
     whose entries add to it or replace built-in ones of the same id."""
-    catalog = Catalog()
-    for base in (builtin_dir(), *extra_dirs):
-        _load_dir(catalog, base / "models", "models")
-        _load_dir(catalog, base / "gpus", "gpus")
-        _load_dir(catalog, base / "engines", "engines")
+    builtin = builtin_dir()
+    catalog = cached(  # the shipped files, as last read (engine.storage.catalog_cache)
+        [builtin / kind for kind in CATALOG_KINDS], Catalog, lambda: _load_all([builtin])
+    )
+    _load_into(catalog, extra_dirs)
     return catalog
+
+
+def _load_all(dirs: Iterable[Path]) -> Catalog:
+    catalog = Catalog()
+    _load_into(catalog, dirs)
+    return catalog
+
+
+def _load_into(catalog: Catalog, dirs: Iterable[Path]) -> None:
+    for base in dirs:
+        for kind in CATALOG_KINDS:
+            _load_dir(catalog, base / kind, kind)
 
 
 _BUILTIN: Catalog | None = None

@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
-from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import (
     ContentSwitcher,
@@ -34,6 +33,7 @@ from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from engine.storage.profiles import load_named_profile
+from tui import startup
 from tui.charts import CHART_CLASSES, CHART_KEYS, CHART_TABS, SERVING_TABS
 from tui.flows.export import ExportFlow
 from tui.flows.measured import MeasuredFlow
@@ -46,7 +46,7 @@ from tui.panes.model import ModelPane
 from tui.panes.summary import SummaryStrip
 from tui.panes.workload import WorkloadPane
 from tui.state import Draft
-from tui.widgets import Edit, Field
+from tui.widgets import AfterFirstFrame, Edit, Field
 
 SCENARIO_KEYS = {"chart", "toggle_mode", "load", "bench", "pin", "export"}
 #: The smallest terminal the screen draws in: 80 columns, the width of the summary's lines (they
@@ -207,41 +207,57 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
         self.footer_hidden: set[str] = set()  # the keys too wide for the footer now
 
     def compose(self) -> ComposeResult:
-        s = self.dashboard.scenario
         yield Header()
         yield Static(id="too-small")
         with Horizontal(id="body"):
-            with Vertical(id="side"):
-                yield Tabs(*(Tab(label, id=f"{t}-tab") for t, label in SIDE_TABS), id="side-tabs")
-                with ContentSwitcher(initial=SIDE_TABS[0][0], id="side-panes"):
-                    with VerticalScroll(id="side-model"):
-                        yield Lazy(ModelPane(self.catalog, self.draft, s))  # after the chart
-                    with VerticalScroll(id="side-gpu"):
-                        yield Lazy(GPUPane(self.catalog, self.draft, s))  # in a tab behind
-                    with VerticalScroll(id="side-load"):
-                        yield Lazy(
-                            WorkloadPane(self.catalog, self.draft, s, self.default_profile)
-                        )  # in a tab behind: after the first frame
+            yield Vertical(id="side")  # its tabs and panes: after the first frame (mount_behind)
             with TabbedContent(initial=self.chart, id="charts"):
-                for cid, label in CHART_TABS:
+                for cid, label in (*CHART_TABS, ("measured", "Measured"), *SERVING_TABS):
                     with TabPane(label, id=cid):
-                        yield self._behind(cid, CHART_CLASSES[cid](id=f"chart-{cid}"))
-                with TabPane("Measured", id="measured"):
-                    yield self._behind("measured", MeasuredPane())
-                for cid, label in SERVING_TABS:
-                    with TabPane(label, id=cid):
-                        yield self._behind(cid, CHART_CLASSES[cid](id=f"chart-{cid}"))
+                        if cid == self.chart:
+                            yield self._tab_content(cid)
         yield SummaryStrip(id="summary")
         yield Footer(compact=True)
+        yield AfterFirstFrame(self.mount_behind)
 
-    def _behind(self, tab: str, widget: Widget) -> Widget:
-        """A tab's content: the one shown first at once, those behind it after the first frame
-        (a faster start; they are mounted before a key can reach them)."""
-        return widget if tab == self.chart else Lazy(widget)
+    def _tab_content(self, tab: str) -> Widget:
+        return MeasuredPane() if tab == "measured" else CHART_CLASSES[tab](id=f"chart-{tab}")
 
     def on_mount(self) -> None:
         self.fit(self.app.size)
         self.push_down()
+        self.set_timer(startup.RELEASE_AT_LATEST, startup.release)  # should a pane not mount
+
+    async def mount_behind(self) -> None:
+        """What the first frame does not show, mounted after it (a faster start: not even made
+        before): the side panel (its tabs, and its panes: the Model pane comes under the
+        chart's first frame) and the chart tabs behind the first one. Keys reach them once
+        mounted; the panes show the scenario when they are (PaneMounted), a chart when its tab
+        is shown."""
+        s = self.dashboard.scenario
+        panes: dict[str, Widget] = {
+            "side-model": ModelPane(self.catalog, self.draft, s),
+            "side-gpu": GPUPane(self.catalog, self.draft, s),
+            "side-load": WorkloadPane(self.catalog, self.draft, s, self.default_profile),
+        }
+        mounts = [
+            self.query_one("#side", Vertical).mount(
+                Tabs(*(Tab(label, id=f"{t}-tab") for t, label in SIDE_TABS), id="side-tabs"),
+                ContentSwitcher(
+                    *(VerticalScroll(pane, id=tab) for tab, pane in panes.items()),
+                    initial=SIDE_TABS[0][0],
+                    id="side-panes",
+                ),
+            )
+        ]
+        first = self.chart
+        for tab in self.query_one("#charts", TabbedContent).query(TabPane):
+            if tab.id and tab.id != first and not tab.children:
+                mounts.append(tab.mount(self._tab_content(tab.id)))
+        for mounted in mounts:
+            await mounted
+        if self.chart != first:  # another tab was chosen before its chart was there
+            self.call_after_refresh(self.show_chart)
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit(event.size)
@@ -319,10 +335,11 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
         self.query_one("#side-panes", ContentSwitcher).current = pane
 
     def show_side(self, pane: str) -> None:
-        """Bring the side panel's tab ``pane`` to the front."""
-        if self.query_one("#side-panes", ContentSwitcher).current != pane:
+        """Bring the side panel's tab ``pane`` to the front (once the panel is mounted)."""
+        switcher = next(iter(self.query("#side-panes").results(ContentSwitcher)), None)
+        if switcher is not None and switcher.current != pane:
             self.query_one("#side-tabs", Tabs).active = f"{pane}-tab"
-            self.query_one("#side-panes", ContentSwitcher).current = pane
+            switcher.current = pane
 
     def action_toggle_mode(self) -> None:
         mode = "ideal" if self.draft.mode == "realistic" else "realistic"
@@ -429,7 +446,11 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
             holder = next(
                 (a.id for a in field.ancestors if a.parent and a.parent.id == "side-panes"), None
             )
-        tabs = self.query_one("#side-tabs", Tabs)
+        for tabs in self.query("#side-tabs").results(Tabs):  # none before the panel is mounted
+            self._mark_tabs(tabs, holder)
+
+    @staticmethod
+    def _mark_tabs(tabs: Tabs, holder: str | None) -> None:
         for pane, label in SIDE_TABS:
             tab = tabs.query_one(f"#{pane}-tab", Tab)
             refused = pane == holder
