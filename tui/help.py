@@ -70,7 +70,9 @@ comes from TOKENTUI_API_KEY or OPENAI_API_KEY.
 
 **p** pins the scenario on screen as **A** (the palette pins a preset instead); every change
 after it is **B**. The throughput, cost, context, serving and latency charts draw A's lines dotted
-beside B's solid (in place of the other mode's, or the p99s), at the same loads; the summary's last
+beside B's solid (in place of the other mode's, or the p99s), at the same loads; bottlenecks draws
+A's time per token beside each bar, boundness A's boundaries (○) and point, roofline A's points
+(the letter A) and its roof if its GPU differs; A's KV wall is marked too (┊); the summary's last
 line gives A's TPOT, throughput, cost and sequences that fit, each with the ratio B / A (green where
 B is better, red where A is). p again unpins.
 

@@ -53,7 +53,10 @@ class MeasuredPane(Vertical):
             return
         worst = sorted(cmp.rows, key=lambda r: r.ape, reverse=True)[:3]
         hw = cmp.resolved.scenario if cmp.resolved else None
-        where = f" on {hw.gpus} x {hw.gpu.id} TP {hw.tp}, {hw.model.id}" if hw else ""
+        where = ""
+        if hw is not None:  # the layout in full: a file compared on PP 2 says so
+            pp, ep = (f" PP {hw.pp}" if hw.pp > 1 else ""), (f" EP {hw.ep}" if hw.ep > 1 else "")
+            where = f" on {hw.gpus} x {hw.gpu.id} TP {hw.tp}{pp}{ep}, {hw.model.id}"
         where = terminal_safe(where)
         worst_text = ", ".join(f"B={r.point.batch} {r.error_pct:+.0f}%" for r in worst)
         points = f"{len(cmp.rows)} point{'s' if len(cmp.rows) != 1 else ''}"
