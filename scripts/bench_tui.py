@@ -3,9 +3,9 @@
 1. Cold start: from launching a fresh Python process to the first frame written to the
    terminal with a chart drawn in it (headless, 120x40), through the same command-line path as
    `tokentui` (the collector held as tui.launch holds it, imports, argument parsing, catalog,
-   app), median of 9 launches with Python's bytecode cache on; beside it, in the same run (launches interleaved, so the machine's speed
-   drifts alike), a bare Textual app's first frame written (one Static): the target is the
-   ratio, at most 2x.
+   app), median of 9 launches with Python's bytecode cache on; beside it, in the same run
+   (launches interleaved, so the machine's speed drifts alike), a bare Textual app's first
+   frame written (one Static): the target is the ratio, at most 2x.
 2. Redraw: 50 key presses that each change the scenario (typing into the input-tokens field,
    a key every 50 ms or once the last was drawn); for each, the time from the key reaching the
    app until the frame with the visible chart drawn again has been written, at 120x40 on the

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine.cli.main import COMMANDS
 from engine.cli.main import main as cli_main
+from engine.cli.main import names_command
 from tui import startup
 
 if TYPE_CHECKING:
@@ -94,14 +94,9 @@ def app_from_argv(argv: Sequence[str]) -> TokentuiApp:
     return apps[0]
 
 
-def opens_app(argv: Sequence[str]) -> bool:
-    """Whether this command line opens the app (no headless command, no help asked)."""
-    return not any(w in COMMANDS or w in ("-h", "--help", "--version") for w in argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    if not opens_app(words):
+    if names_command(words) or "--version" in words:  # no app to start
         startup.release()  # held by the console script (tui.launch) for the app's start only
     try:
         return cli_main(words, launch_app=_launch)

@@ -7,7 +7,7 @@ first frame, for nothing collected. So ``tokentui`` opening the app turns the co
 (:func:`hold`) until the screen is up, its panes behind the first frame mounted too
 (:func:`release`): then what the start made is moved out of the collector's sight for good
 (``gc.freeze``: a later full collection, while typing, walks only what was made since) and the
-collector is turned back on. Headless commands never turn it off.
+collector is turned back on. A headless command turns it back on before it runs.
 
 A timer releases it at the latest :data:`RELEASE_AT_LATEST` seconds after the screen is
 mounted, whatever else happens. Tests and other callers that build the app themselves never

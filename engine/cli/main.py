@@ -55,14 +55,17 @@ def build_parser(commands: bool = True) -> ArgumentParser:
     return parser
 
 
+def names_command(words: Sequence[str]) -> bool:
+    """Whether a command line names a headless command (or asks for the help)."""
+    return any(w in COMMANDS or w in ("-h", "--help") for w in words)
+
+
 def main(
     argv: Sequence[str] | None = None, launch_app: Callable[[argparse.Namespace], int] | None = None
 ) -> int:
     """Run a headless command; with none, hand the parsed options to ``launch_app``."""
     words = list(sys.argv[1:] if argv is None else argv)
-    wants_commands = launch_app is None or any(
-        w in COMMANDS or w in ("-h", "--help") for w in words
-    )
+    wants_commands = launch_app is None or names_command(words)
     parser = build_parser(commands=wants_commands)
     if launch_app is not None:
         scenario_args.add_args(parser)

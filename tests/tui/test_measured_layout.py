@@ -89,6 +89,15 @@ async def test_the_fields_open_at_the_scenarios_layout() -> None:
         assert values(dialog) == {"gpu": "h100-sxm", "gpus": "4", "tp": "2", "pp": "", "ep": "4"}
 
 
+def compared(app: TokentuiApp) -> tuple[tuple[str, int, int, int, int], list[float]]:
+    """The loaded file's comparison: (model, GPUs, TP, PP, EP) it was resolved on, and its
+    predictions."""
+    cmp = app.main.comparison
+    assert cmp is not None and cmp.resolved is not None
+    s = cmp.resolved.scenario
+    return (s.model.id, s.gpus, s.tp, s.pp, s.ep), [r.predicted for r in cmp.rows]
+
+
 async def test_a_pipeline_split_is_compared_as_compare_pp_does() -> None:
     """The seed's 8B file on 2 GPUs in 2 pipeline stages (TP empty: 1 a stage): the predictions
     ``compare --gpus 2 --pp 2`` makes, not those of 2 replicas of 1 GPU; said in the notice."""
@@ -98,11 +107,7 @@ async def test_a_pipeline_split_is_compared_as_compare_pp_does() -> None:
     app: TokentuiApp = app_from_args()
     async with app.run_test(size=SIZE) as pilot:
         await load(pilot, app, SEED_8B, gpus="2", tp="", pp="2", ep="")
-        cmp = app.main.comparison
-        assert cmp is not None and cmp.resolved is not None
-        s = cmp.resolved.scenario
-        assert (s.model.id, s.gpus, s.tp, s.pp, s.ep) == ("llama-3.1-8b", 2, 1, 2, 1)
-        assert [r.predicted for r in cmp.rows] == reference
+        assert compared(app) == (("llama-3.1-8b", 2, 1, 2, 1), reference)
         assert "compared on 2 x NVIDIA H100 SXM5 80GB, TP 1, PP 2" in messages(app)
         assert any("PP 2" in note for note in app.main.measured_notes())
         # the scenario on screen changes: the file keeps the layout it was given
@@ -122,11 +127,7 @@ async def test_expert_parallelism_is_compared_as_compare_ep_does(tmp_path: Path)
     app: TokentuiApp = app_from_args()
     async with app.run_test(size=SIZE) as pilot:
         await load(pilot, app, path, gpus="4", tp="2", pp="", ep="4")
-        cmp = app.main.comparison
-        assert cmp is not None and cmp.resolved is not None
-        s = cmp.resolved.scenario
-        assert (s.model.id, s.gpus, s.tp, s.pp, s.ep) == ("mixtral-8x7b", 4, 2, 1, 4)
-        assert [r.predicted for r in cmp.rows] == reference
+        assert compared(app) == (("mixtral-8x7b", 4, 2, 1, 4), reference)
         assert "compared on 4 x NVIDIA H100 SXM5 80GB, TP 2, EP 4" in messages(app)
 
 

@@ -26,7 +26,6 @@ from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from engine.views.dashboard import Dashboard, build
 from engine.views.side_by_side import SideBySide
-from tui import startup
 from tui.charts import CHART_CLASSES, Chart
 from tui.charts.base import Pinned
 from tui.panes.gpu import GPUPane
@@ -68,7 +67,6 @@ class ScenarioScreen(Screen[None]):
         self.notified: set[str] = set()  # the refusals notified since the last valid draft
         self._mounted: dict[type[Widget], Widget] = {}  # :meth:`mounted`'s
         self._summary_timer: Timer | None = None  # a summary waits for the chart: its latest
-        self._panes_up: set[type[Widget]] = set()  # the side panes mounted (after the first frame)
 
     def build(self, draft: Draft) -> Dashboard:
         s = draft.scenario(self.catalog, self.default_profile)
@@ -170,9 +168,6 @@ class ScenarioScreen(Screen[None]):
         pane = event.pane
         if isinstance(pane, ModelPane | GPUPane | WorkloadPane):
             pane.show(self.draft, self.dashboard)
-            self._panes_up.add(type(pane))
-            if len(self._panes_up) == 3:  # the start is over, once this is drawn
-                self.call_after_refresh(startup.release)
 
     def field_named(self, name: str) -> Field | None:
         """The field of the input ``name``, if the screen has one (mounted)."""

@@ -256,6 +256,7 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
                 mounts.append(tab.mount(self._tab_content(tab.id)))
         for mounted in mounts:
             await mounted
+        self.call_after_refresh(startup.release)  # the start is over, once this is drawn
         if self.chart != first:  # another tab was chosen before its chart was there
             self.call_after_refresh(self.show_chart)
 
@@ -446,11 +447,9 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
             holder = next(
                 (a.id for a in field.ancestors if a.parent and a.parent.id == "side-panes"), None
             )
-        for tabs in self.query("#side-tabs").results(Tabs):  # none before the panel is mounted
-            self._mark_tabs(tabs, holder)
-
-    @staticmethod
-    def _mark_tabs(tabs: Tabs, holder: str | None) -> None:
+        tabs = next(iter(self.query("#side-tabs").results(Tabs)), None)
+        if tabs is None:  # before the side panel is mounted
+            return
         for pane, label in SIDE_TABS:
             tab = tabs.query_one(f"#{pane}-tab", Tab)
             refused = pane == holder
