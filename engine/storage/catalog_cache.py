@@ -75,8 +75,9 @@ def key(data_dirs: Iterable[Path]) -> str:
 def cached(data_dirs: Iterable[Path], kind: type[T], load: Callable[[], T]) -> T:
     """The object ``load()`` makes from the files in ``data_dirs``: from the cache when its key
     matches and it holds a ``kind``, else from ``load()`` (then saved for the next start)."""
-    digest = key(data_dirs)
-    path = cache_dir() / f"catalog-{digest[:32]}.pickle"
+    # one file per install (its place): two installs, each its own, do not evict each other
+    where = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:12]
+    path = cache_dir() / f"catalog-{where}-{key(data_dirs)[:32]}.pickle"
     with contextlib.suppress(Exception):  # any unreadable cache is only a miss
         with path.open("rb") as fh:
             found = pickle.load(fh)
@@ -84,7 +85,7 @@ def cached(data_dirs: Iterable[Path], kind: type[T], load: Callable[[], T]) -> T
             return found
     made = load()
     with contextlib.suppress(InputError, OSError, pickle.PicklingError):
-        for old in path.parent.glob("catalog-*.pickle"):  # earlier versions' keys
+        for old in path.parent.glob(f"catalog-{where}-*.pickle"):  # this install's older keys
             if old != path:
                 with contextlib.suppress(OSError):
                     old.unlink()

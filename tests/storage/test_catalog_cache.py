@@ -63,6 +63,9 @@ def test_the_cached_catalog_is_the_one_the_files_make(cache: Path) -> None:
 def test_a_second_read_comes_from_the_cache_and_an_edit_reads_the_files(
     cache: Path, data: Path
 ) -> None:
+    other = cache / "catalog-another0install-0123.pickle"  # another install's, kept
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"theirs")
     load = Loads(data)
     catalog_cache.cached(dirs(data), Catalog, load)
     catalog_cache.cached(dirs(data), Catalog, load)
@@ -81,7 +84,8 @@ def test_a_second_read_comes_from_the_cache_and_an_edit_reads_the_files(
     (data / "models" / "new.toml").unlink()
     catalog_cache.cached(dirs(data), Catalog, load)
     assert load.count == 4
-    assert len(list(cache.glob("catalog-*.pickle"))) == 1  # older keys' files are removed
+    assert len(list(cache.glob("catalog-*.pickle"))) == 2  # this install's older keys removed
+    assert other.read_bytes() == b"theirs"
 
 
 @pytest.mark.parametrize(
