@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from rich.segment import Segment
 from rich.text import Text
@@ -23,6 +23,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from engine.errors import InputError, terminal_safe
+
+if TYPE_CHECKING:
+    from engine.views.dashboard import Dashboard
+    from tui.state import Draft
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -185,7 +189,23 @@ class PaneMounted(Message):
     """A side pane mounted after the first frame (its tab is behind): the screen shows the
     scenario in it (the results pushed down before it existed did not reach it)."""
 
-    pane: Widget
+    pane: SidePane
+
+
+class SidePane(Vertical):
+    """A pane of the side panel (model, GPU, workload): it shows the draft and the scenario's
+    results, and is mounted after the first frame (it says so: :class:`PaneMounted`), so that the
+    screen knows its panes by this type without importing their modules at the start."""
+
+    def on_mount(self) -> None:
+        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
+
+    def show(self, draft: Draft, d: Dashboard) -> None:
+        """Show ``draft`` (the inputs as typed) and ``d`` (what they resolve to)."""
+        raise NotImplementedError
+
+    def refresh_catalog(self) -> None:
+        """The catalog gained an entry (a preset's own model or GPU): list it."""
 
 
 class Field(Vertical):

@@ -36,6 +36,7 @@ from engine.errors import InputError
 from engine.measure.points import Point
 from engine.physics import serving
 from engine.physics.deployment import Deployment
+from engine.physics.load import DEFAULT_REQUESTS
 from engine.physics.static_batch import run
 
 Array = npt.NDArray[np.float64]
@@ -127,11 +128,11 @@ def serving_run(d: Deployment, p: Point) -> serving.ServingRun:
 def _serving_run(d: Deployment, p: Point) -> serving.ServingRun:
     S, n = float(round(p.input_tokens)), float(max(round(p.output_tokens), 1))
     if p.offline:
-        return serving.offline(d, S, n, [p.num_requests or serving.DEFAULT_REQUESTS])
+        return serving.offline(d, S, n, [p.num_requests or DEFAULT_REQUESTS])
     if p.concurrency:
         return serving.closed_loop(d, S, n, [float(p.concurrency)])
     rate = math.inf if p.request_rate is None else p.request_rate
-    return serving.poisson(d, S, n, [rate], p.num_requests or serving.DEFAULT_REQUESTS)
+    return serving.poisson(d, S, n, [rate], p.num_requests or DEFAULT_REQUESTS)
 
 
 def _serving(attr: str, scale: Callable[[Point], float] = lambda p: 1.0) -> Predictor:

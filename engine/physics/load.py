@@ -9,7 +9,8 @@ consumer.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+import sys
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,12 @@ import numpy.typing as npt
 from engine.physics.deployment import Deployment
 from engine.physics.memory import MemoryPlan
 
+if TYPE_CHECKING:
+    from engine.physics.serving import ServingRun
+
 Array = npt.NDArray[np.float64]
+#: A finite run's length when none is given (vLLM bench's default).
+DEFAULT_REQUESTS = 1000
 
 
 class LoadRun(Protocol):
@@ -117,3 +123,11 @@ class LoadRun(Protocol):
 
     @property
     def comm_share(self) -> Array: ...
+
+
+def serving_run(run: LoadRun) -> ServingRun | None:
+    """``run`` as a run of the serving model (concurrency, rate, offline), or None (the static
+    batch). The serving model's module is imported when a workload first runs it (the app's start
+    draws a static batch without it: ~20 ms), so before that no run can be one of its."""
+    serving = sys.modules.get("engine.physics.serving")
+    return run if serving is not None and isinstance(run, serving.ServingRun) else None

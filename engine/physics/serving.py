@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from engine.physics.cost import cost_per_million
 from engine.physics.deployment import Deployment
+from engine.physics.load import DEFAULT_REQUESTS
 from engine.physics.memory import MemoryPlan, memory_plan
 from engine.physics.queues import erlang_c, overload_waits, queue_quantile
 from engine.physics.static_batch import run as static_run
@@ -39,7 +40,6 @@ from engine.physics.step import StepCost
 
 Array = npt.NDArray[np.float64]
 KNEE = 0.1  # d ln X / d ln B below which a load is compute-bound
-DEFAULT_REQUESTS = 1000  # a finite run's length when none is given (vLLM bench's default)
 
 
 # ---------------------------------------------------------------------------------- results

@@ -23,14 +23,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
 from engine.errors import InputError
-from engine.physics import serving, static_batch
+from engine.physics import load, static_batch
 from engine.physics.deployment import MAX_TOKENS, Deployment
 from engine.physics.load import LoadRun
+
+if TYPE_CHECKING:
+    from engine.physics import serving
 
 DEFAULT_BATCHES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 MAX_BATCH = 1_000_000
@@ -40,7 +43,7 @@ DEFAULT_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 MAX_CONCURRENCY = 1_000_000
 DEFAULT_RATES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, math.inf)
 MAX_RATE = 1e6  # requests/s
-DEFAULT_REQUESTS = serving.DEFAULT_REQUESTS
+DEFAULT_REQUESTS = load.DEFAULT_REQUESTS
 MAX_REQUESTS = 10_000_000
 
 Terms = Callable[[str], str]
@@ -356,6 +359,8 @@ class Concurrency:
         return tuple(float(c) for c in self.concurrency)
 
     def run(self, d: Deployment) -> serving.ConcurrencyRun:
+        from engine.physics import serving  # the serving model: loaded when first run
+
         C = np.array(self.concurrency, dtype=np.float64)
         return serving.closed_loop(d, self.input_tokens, self.output_tokens, C)
 
@@ -402,6 +407,8 @@ class Rate:
         return self.rates
 
     def run(self, d: Deployment) -> serving.RateRun:
+        from engine.physics import serving  # the serving model: loaded when first run
+
         lam = np.array(self.rates, dtype=np.float64)
         return serving.poisson(d, self.input_tokens, self.output_tokens, lam, self.num_requests)
 
@@ -454,6 +461,8 @@ class Offline:
         return tuple(float(c) for c in self.num_requests)
 
     def run(self, d: Deployment) -> serving.OfflineRun:
+        from engine.physics import serving  # the serving model: loaded when first run
+
         N = np.array(self.num_requests, dtype=np.float64)
         return serving.offline(d, self.input_tokens, self.output_tokens, N)
 

@@ -15,7 +15,7 @@ import math
 import textwrap
 import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.color import Color as RichColor
 from rich.segment import Segment
@@ -25,11 +25,14 @@ from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from engine.physics.serving import ServingRun
+from engine.physics import load
 from engine.views.dashboard import Dashboard
 from tui.ansi import matrix_to_strips
 from tui.charts.colours import GREY, RGB, SELECTED, legible, recolour
 from tui.charts.ticks import decade_ticks, nice_ticks, round_125, short
+
+if TYPE_CHECKING:
+    from engine.physics.serving import ServingRun
 
 Measured = Sequence[tuple[float, float]]  # (batch, total tokens/s) points
 SOLID, DOTTED = "━━", "••"  # legend samples of a line (plotext's "hd" marker) and of dots
@@ -67,7 +70,7 @@ class Pinned(NamedTuple):
 
 def serving_run(d: Dashboard) -> ServingRun | None:
     """The run of a serving load (concurrency, rate, offline), or None for the static batch."""
-    return d.run if isinstance(d.run, ServingRun) else None
+    return load.serving_run(d.run)
 
 
 def load_positions(loads: Sequence[float]) -> list[float]:

@@ -5,14 +5,17 @@ A static batch has neither: they say how to get one."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.physics.serving import ServingRun
 from engine.views.dashboard import Dashboard
 from tui.charts.base import AXIS_UNITS, DOTTED, SOLID, Chart, load_positions, serving_run
 from tui.charts.colours import BLUE, CYAN, GREY, ORANGE, REAL, SELECTED, YELLOW
 from tui.charts.ticks import round_125, short, time_label
+
+if TYPE_CHECKING:
+    from engine.physics.serving import ServingRun
 
 STATIC_NOTE = (
     "The {chart} chart is for a serving load: choose concurrency, rate or offline as the load "

@@ -24,8 +24,6 @@ from engine.storage.presets import (
     rename_preset,
     save_preset,
 )
-from tui.panes.gpu import GPUPane
-from tui.panes.model import ModelPane
 from tui.screens.base import ScenarioScreen
 from tui.state import Draft
 
@@ -93,10 +91,8 @@ class PresetFlow(ScenarioScreen):
                 else:
                     self.catalog.add_gpu(s.gpu)
                 self.notify(f"{entry.id}: the preset's own definition is used", timeout=4)
-        for model in self.query(ModelPane):
-            model.refresh_catalog()
-        for gpu in self.query(GPUPane):
-            gpu.refresh_catalog()
+        for pane in self.side_panes():  # the model and GPU lists
+            pane.refresh_catalog()
         self.preset = preset
         self.selected_load = None
         draft = Draft.start(preset.input, s, self.draft.realistic)

@@ -6,15 +6,19 @@ per change of that axis or of the selected point, not at every keystroke."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 
 from engine.errors import InputError
 from engine.scenario.scenario import Scenario
 from engine.storage.presets import list_presets, load_preset
 from engine.views.dashboard import Dashboard, build
-from engine.views.side_by_side import SideBySide, compare_runs, on_loads_of
 from tui.charts.base import Pinned
 from tui.screens.base import ScenarioScreen
+
+if TYPE_CHECKING:
+    from engine.views.side_by_side import SideBySide
 
 #: The longest name of A the legends show.
 LABEL_WIDTH = 30
@@ -82,6 +86,8 @@ class PinFlow(ScenarioScreen):
         or the point changed)."""
         if self.pinned is None:
             return None
+        from engine.views.side_by_side import on_loads_of  # with the first pin: a faster start
+
         d = self.dashboard
         a_s = on_loads_of(self.pinned, d.scenario)
         if self._pinned_built is not None and self._pinned_built[:2] == (a_s, d.load):
@@ -104,4 +110,6 @@ class PinFlow(ScenarioScreen):
         d = self.dashboard
         if a is None or a.fit_error or d.fit_error:
             return None
+        from engine.views.side_by_side import compare_runs
+
         return compare_runs(a.scenario, a.run, d.scenario, d.run, d.selected)

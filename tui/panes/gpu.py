@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 
 from engine.errors import terminal_safe
 from engine.physics.specs import GIB, GPUSpec
@@ -19,7 +18,7 @@ from engine.views.format import layout_words
 from tui.panes.catalog_list import CatalogList, Entry
 from tui.panes.jumps import key_of
 from tui.state import Draft, field_text
-from tui.widgets import Facts, Field, PaneMounted, number
+from tui.widgets import Facts, Field, SidePane, number
 
 #: The GPU list's groups, in the order shown.
 GPU_GROUPS = (
@@ -95,16 +94,13 @@ def _tp(text: str) -> int | None:
     return None if text in ("", "auto") else number(int, 1, MAX_GPUS, "TP")(text)
 
 
-class GPUPane(Vertical):
+class GPUPane(SidePane):
     def __init__(self, catalog: Catalog, draft: Draft, scenario: Scenario) -> None:
         super().__init__(id="gpu-pane", classes="pane")
         self.border_title = "GPU"
         self.catalog = catalog
         self.draft = draft
         self.scenario = scenario
-
-    def on_mount(self) -> None:
-        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
 
     def compose(self) -> ComposeResult:
         d, s = self.draft, self.scenario

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
 
 from engine.physics.arch import param_counts
 from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES, ModelSpec
@@ -17,7 +16,7 @@ from engine.views.format import human_bytes
 from tui.panes.catalog_list import CatalogList, Entry
 from tui.panes.jumps import key_of
 from tui.state import Draft
-from tui.widgets import Choice, Facts, PaneMounted
+from tui.widgets import Choice, Facts, SidePane
 
 #: The model list's groups, in the order shown, each with the words of the ``family`` values
 #: (Hugging Face's ``model_type``: qwen2, qwen3_moe, mixtral, deepseek_v3, gpt_oss) it takes.
@@ -70,16 +69,13 @@ def model_entries(models: Iterable[ModelSpec]) -> list[Entry]:
     ]
 
 
-class ModelPane(Vertical):
+class ModelPane(SidePane):
     def __init__(self, catalog: Catalog, draft: Draft, scenario: Scenario) -> None:
         super().__init__(id="model-pane", classes="pane")
         self.border_title = "Model"
         self.catalog = catalog
         self.draft = draft
         self.scenario = scenario
-
-    def on_mount(self) -> None:
-        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
 
     def compose(self) -> ComposeResult:
         entries = model_entries(self.catalog.models.values())

@@ -7,14 +7,18 @@ Three short lines (each under 80 columns) so that nothing hides a number on a sm
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.physics.serving import ServingRun
+from engine.physics.load import serving_run
 from engine.views.dashboard import Dashboard
 from engine.views.format import count, human_bytes, human_seconds
-from engine.views.side_by_side import SideBySide, shown, winner
+
+if TYPE_CHECKING:
+    from engine.physics.serving import ServingRun
+    from engine.views.side_by_side import SideBySide
 
 #: The binding wall of a serving point, as the strip names it.
 WALLS = {
@@ -42,8 +46,8 @@ def summary_text(d: Dashboard) -> Text:
         t.append("DOES NOT FIT ", style="bold reverse red")
         t.append(" " + d.fit_error.split(" at ", 1)[-1], style="red")
         return t
-    if isinstance(r, ServingRun):
-        return _serving(t, d, r)
+    if (served := serving_run(r)) is not None:
+        return _serving(t, d, served)
     t.append(f" {d.axis} {d.load:g} ", style="bold reverse")
     t.append(" TTFT ")
     t.append(human_seconds(float(r.ttft_s[i])), style="bold")
@@ -111,6 +115,8 @@ PINNED_METRICS = (
 def pinned_text(sbs: SideBySide) -> Text:
     """A's headline numbers, each followed by the ratio of this scenario to A: green where this
     one is better, red where A is (TPOT 24.7 ms 0.83x: this one's is 17% shorter)."""
+    from engine.views.side_by_side import shown, winner  # with the first pin: a faster start
+
     rows = {r.key: r for r in sbs.rows}
     t = Text()
     t.append(" vs A ", style="bold reverse")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from engine.errors import InputError
@@ -32,7 +31,7 @@ from engine.storage.profiles import saved_profiles
 from engine.views.dashboard import Dashboard
 from tui.panes.jumps import key_of
 from tui.state import APP_TERMS, Draft, field_text
-from tui.widgets import Choice, Field, PaneMounted, number
+from tui.widgets import Choice, Field, SidePane, number
 
 #: The load kinds, as the selector shows them.
 LOADS = (
@@ -63,7 +62,7 @@ def _rates(text: str) -> tuple[float, ...]:
     return parse_rates(text, APP_TERMS("rates"))
 
 
-class WorkloadPane(Vertical):
+class WorkloadPane(SidePane):
     def __init__(
         self, catalog: Catalog, draft: Draft, scenario: Scenario, defaults: Efficiency
     ) -> None:
@@ -128,9 +127,6 @@ class WorkloadPane(Vertical):
                 key=key_of("load"),
             ),
         ]
-
-    def on_mount(self) -> None:
-        self.post_message(PaneMounted(self))  # mounted after the first frame: be shown then
 
     def compose(self) -> ComposeResult:
         d, s = self.draft, self.scenario

@@ -25,19 +25,15 @@ from engine.physics.deployment import Efficiency
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset
 from engine.views.dashboard import Dashboard, build
-from engine.views.side_by_side import SideBySide
 from tui.charts import CHART_CLASSES, Chart
 from tui.charts.base import Pinned
-from tui.panes.gpu import GPUPane
-from tui.panes.measured import MeasuredPane
-from tui.panes.model import ModelPane
 from tui.panes.summary import SummaryStrip
-from tui.panes.workload import WorkloadPane
 from tui.state import APP_TERMS, Draft, field_text
-from tui.widgets import Field, PaneMounted
+from tui.widgets import Field, PaneMounted, SidePane
 
 if TYPE_CHECKING:
     from engine.measure.compare import FileComparison
+    from engine.views.side_by_side import SideBySide
 
 Measured = list[tuple[float, float]]
 #: Seconds after a change by which the summary shows it, should the chart not be drawn.
@@ -66,6 +62,7 @@ class ScenarioScreen(Screen[None]):
         self.field_error: tuple[str, str] | None = None  # (field, message) of a refused draft
         self.notified: set[str] = set()  # the refusals notified since the last valid draft
         self._mounted: dict[type[Widget], Widget] = {}  # :meth:`mounted`'s
+        self._side_panes: list[SidePane] = []  # as they said they were mounted
         self._summary_timer: Timer | None = None  # a summary waits for the chart: its latest
 
     def build(self, draft: Draft) -> Dashboard:
@@ -165,9 +162,14 @@ class ScenarioScreen(Screen[None]):
     @on(PaneMounted)
     def _pane_mounted(self, event: PaneMounted) -> None:
         event.stop()
-        pane = event.pane
-        if isinstance(pane, ModelPane | GPUPane | WorkloadPane):
-            pane.show(self.draft, self.dashboard)
+        self._side_panes.append(event.pane)
+        event.pane.show(self.draft, self.dashboard)
+
+    def side_panes(self) -> list[SidePane]:
+        """The side panel's panes mounted now (after the first frame; [] before), in the order
+        they were mounted."""
+        self._side_panes = [p for p in self._side_panes if p.is_attached]
+        return self._side_panes
 
     def field_named(self, name: str) -> Field | None:
         """The field of the input ``name``, if the screen has one (mounted)."""
@@ -186,12 +188,8 @@ class ScenarioScreen(Screen[None]):
 
     def push_down(self) -> None:
         d = self.dashboard
-        for model in self.mounted(ModelPane):
-            model.show(self.draft, d)
-        for gpu in self.mounted(GPUPane):  # mounted lazily, after the first frame
-            gpu.show(self.draft, d)
-        for workload in self.mounted(WorkloadPane):  # the same
-            workload.show(self.draft, d)
+        for pane in self.side_panes():  # mounted after the first frame
+            pane.show(self.draft, d)
         drawn = self.show_chart()
         if drawn:  # the summary in the frame after the chart's (see show_summary)
             if self._summary_timer is not None:  # an earlier change's: it would paint the
@@ -224,6 +222,8 @@ class ScenarioScreen(Screen[None]):
         """Show the scenario on the visible chart (or the Measured table); whether a chart will
         be drawn (it says so: :class:`~tui.charts.base.Chart.Drawn`)."""
         if self.chart == "measured":
+            from tui.panes.measured import MeasuredPane  # with the table's tab
+
             for pane in self.mounted(MeasuredPane):  # none before it is mounted: shown then
                 pane.show(self.comparison_shown(), self.measured_notes())
             return False

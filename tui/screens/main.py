@@ -39,12 +39,8 @@ from tui.flows.export import ExportFlow
 from tui.flows.measured import MeasuredFlow
 from tui.flows.presets import PresetFlow
 from tui.flows.side_by_side import PinFlow
-from tui.panes.gpu import GPUPane
 from tui.panes.jumps import JUMP_BY_NAME, JUMPS, SIDE_TABS
-from tui.panes.measured import MeasuredPane
-from tui.panes.model import ModelPane
 from tui.panes.summary import SummaryStrip
-from tui.panes.workload import WorkloadPane
 from tui.state import Draft
 from tui.widgets import AfterFirstFrame, Edit, Field
 
@@ -221,7 +217,11 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
         yield AfterFirstFrame(self.mount_behind)
 
     def _tab_content(self, tab: str) -> Widget:
-        return MeasuredPane() if tab == "measured" else CHART_CLASSES[tab](id=f"chart-{tab}")
+        if tab == "measured":
+            from tui.panes.measured import MeasuredPane  # mounted after the first frame
+
+            return MeasuredPane()
+        return CHART_CLASSES[tab](id=f"chart-{tab}")
 
     def on_mount(self) -> None:
         self.fit(self.app.size)
@@ -234,6 +234,10 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
         chart's first frame) and the chart tabs behind the first one. Keys reach them once
         mounted; the panes show the scenario when they are (PaneMounted), a chart when its tab
         is shown."""
+        from tui.panes.gpu import GPUPane  # imported here: a faster start
+        from tui.panes.model import ModelPane
+        from tui.panes.workload import WorkloadPane
+
         s = self.dashboard.scenario
         panes: dict[str, Widget] = {
             "side-model": ModelPane(self.catalog, self.draft, s),
@@ -311,8 +315,8 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
             self.selected_load = None
             self.edit(name, lambda d: d.with_value("load", value))
             self.sync_fields(self.draft)
-            for workload in self.query(WorkloadPane):
-                workload.show(self.draft, self.dashboard)
+            for pane in self.side_panes():  # the workload pane: the new axis' fields
+                pane.show(self.draft, self.dashboard)
             return
         self.edit(name, lambda d: d.with_value(name, value))
 
