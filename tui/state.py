@@ -13,19 +13,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.physics.deployment import Efficiency
+from engine.scenario.axes import format_batch_sizes, format_counts, format_rates
 from engine.scenario.factors import FACTOR_BY_KEY, SETTING_BY_KEY
 from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import CLI_TERMS, Lookup, Terms, resolve
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import (
-    AXIS_FIELDS,
-    DEFAULT_KIND,
-    WORKLOADS,
-    Workload,
-    format_batch_sizes,
-    format_counts,
-    format_rates,
-)
+from engine.scenario.workload import AXIS_FIELDS, DEFAULT_KIND, WORKLOADS, Workload
 
 _LABELS = {
     "model": "model",

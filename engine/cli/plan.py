@@ -20,9 +20,9 @@ from engine.cli import scenario_args
 from engine.cli.base import ArgumentParser, precision, say
 from engine.errors import InputError
 from engine.physics.specs import WEIGHT_DTYPES
+from engine.scenario.axes import parse_whole_list
 from engine.scenario.plan import DEFAULT_PERCENTILE, MAX_LIST, PERCENTILES, Slo, plan
 from engine.scenario.resolve import MAX_GPUS
-from engine.scenario.workload import parse_whole_list
 from engine.storage.catalog import default_catalog
 from engine.storage.presets import load_preset
 from engine.storage.profiles import default_efficiency

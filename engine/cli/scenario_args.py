@@ -17,20 +17,18 @@ from engine.errors import InputError
 from engine.physics.arch import FLOP_COUNTS
 from engine.physics.deployment import MODES, EngineSettings
 from engine.physics.specs import KV_DTYPES, WEIGHT_DTYPES
-from engine.scenario.factors import FACTORS, SETTINGS, Knob
-from engine.scenario.inputs import ScenarioInput
-from engine.scenario.resolve import DEFAULT_GAMMA, DEFAULT_GPU, DEFAULT_GPUS, DEFAULT_MODEL, resolve
-from engine.scenario.scenario import Scenario
-from engine.scenario.workload import (
-    DEFAULT_BATCHES,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_REQUESTS,
+from engine.scenario.axes import (
     MAX_POINTS,
     format_batch_sizes,
     parse_batch_sizes,
     parse_counts,
     parse_rates,
 )
+from engine.scenario.factors import FACTORS, SETTINGS, Knob
+from engine.scenario.inputs import ScenarioInput
+from engine.scenario.resolve import DEFAULT_GAMMA, DEFAULT_GPU, DEFAULT_GPUS, DEFAULT_MODEL, resolve
+from engine.scenario.scenario import Scenario
+from engine.scenario.workload import DEFAULT_BATCHES, DEFAULT_CONCURRENCY, DEFAULT_REQUESTS
 from engine.storage.catalog import Catalog
 from engine.storage.presets import Preset, load_preset
 from engine.storage.profiles import default_efficiency, load_named_profile

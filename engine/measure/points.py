@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from engine.errors import InputError
 from engine.physics.deployment import MAX_TOKENS
-from engine.scenario.workload import MAX_BATCH, MAX_REQUESTS
+from engine.scenario.axes import MAX_BATCH, MAX_REQUESTS
 
 Kind = Literal["static-batch", "serving", "single-request"]
 KINDS: tuple[str, ...] = ("static-batch", "serving", "single-request")

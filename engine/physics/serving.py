@@ -45,7 +45,7 @@ KNEE = 0.1  # d ln X / d ln B below which a load is compute-bound
 # ---------------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class ServingRun:
     """A load on a deployment, one entry per point of its axis (system-wide unless said)."""
 
@@ -94,19 +94,19 @@ class ServingRun:
         return self.output_tokens_per_s
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class ConcurrencyRun(ServingRun):
     LOAD: ClassVar[str] = "concurrency"
     AXIS: ClassVar[str] = "concurrency"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class RateRun(ServingRun):
     LOAD: ClassVar[str] = "rate"
     AXIS: ClassVar[str] = "rate"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class OfflineRun(ServingRun):
     LOAD: ClassVar[str] = "offline"
     AXIS: ClassVar[str] = "requests"
@@ -124,7 +124,7 @@ def _knee(c: Curve) -> Array:
     return slope
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class _Point:
     """What the loads decide at each point: the running batch and the time to first token."""
 

@@ -49,7 +49,7 @@ class _Request:
     itl: list[float] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class Simulation:
     """What a simulated run measured, over the requests after the warm-up."""
 

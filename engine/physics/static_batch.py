@@ -24,7 +24,7 @@ from engine.physics.step import StepCost, binding, split_waves
 Array = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class StaticBatchRun:
     """Results of :func:`run`, one entry per batch size (or per grid point).
 

@@ -105,7 +105,7 @@ def walls(d: Deployment, plan: MemoryPlan, S: float, n: float) -> Walls:
     return Walls(float(e.max_num_seqs), float(kv), float(math.floor(budget)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class Curve:
     """The steady state at running batches ``B`` (one replica, one request shape)."""
 

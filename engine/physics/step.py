@@ -48,7 +48,7 @@ BOUNDS = np.array(["compute", "memory", "communication"])
 _FIELDS = ("time", "compute", "memory", "comm", "overhead", "flops", "bytes")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class PhaseTime:
     """Time of one phase for one wave, with its parts (arrays, seconds)."""
 
@@ -250,7 +250,7 @@ class StepCost:
         return StepTime(time, compute, memory, comm, overhead)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class StepTime:
     """One step's wall time and its parts (arrays, seconds)."""
 

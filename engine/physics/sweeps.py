@@ -17,7 +17,7 @@ from engine.physics.step import StepCost
 Array = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class ContextSweep:
     contexts: Array  # prompt tokens
     run: StaticBatchRun  # the static batch at each prompt length
@@ -44,7 +44,7 @@ def context_sweep(
     return ContextSweep(ctx, r, kv, plan.weights_bytes, step)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class Boundness:
     """Per-step compute and memory time over a (batch, context) grid, shape (len(batch), len(ctx)).
 

@@ -42,10 +42,11 @@ from engine.physics.deployment import Efficiency
 from engine.physics.memory import memory_plan, valid_tp_degrees
 from engine.physics.serving import ConcurrencyRun, closed_loop
 from engine.physics.specs import DTYPE_BYTES, WEIGHT_DTYPES, GPUSpec, ModelSpec
+from engine.scenario.axes import MAX_CONCURRENCY
 from engine.scenario.inputs import ScenarioInput
 from engine.scenario.resolve import CLI_TERMS, MAX_GPUS, Lookup, Terms, resolve
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import AXIS_FIELDS, MAX_CONCURRENCY, Concurrency
+from engine.scenario.workload import AXIS_FIELDS, Concurrency
 
 Array = npt.NDArray[np.float64]
 

@@ -45,7 +45,7 @@ class Roofline:
     decode_flops_per_s: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class DecodeStep:
     """The time per output token at each point of the load axis, split by resource. A decode
     step is max(compute, memory) + communication + overhead: the smaller of compute and memory
@@ -147,7 +147,7 @@ def kv_wall_batch(plan: MemoryPlan, contexts: npt.ArrayLike, block: int) -> Arra
     return wall
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: == would not be one bool
 class Dashboard:
     """The numbers of one scenario. The summary's are computed at once; each chart's part only
     when that chart asks for it (cached), so a change redraws the visible chart fast."""

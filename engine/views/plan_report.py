@@ -13,8 +13,8 @@ from dataclasses import asdict
 from typing import Any
 
 from engine.physics.arch import weight_bytes
+from engine.scenario.axes import MAX_CONCURRENCY
 from engine.scenario.plan import CannotMeet, Feasible, Layout, Plan, Skipped, Slo
-from engine.scenario.workload import MAX_CONCURRENCY
 from engine.views.format import count, human_bytes, human_seconds
 from engine.views.report import scenario_dict
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from engine.cli.main import main
-from engine.scenario.workload import MAX_POINTS
+from engine.scenario.axes import MAX_POINTS
 
 
 def estimate(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

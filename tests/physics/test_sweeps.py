@@ -8,7 +8,7 @@ from support import make_scenario
 
 from engine.physics.specs import GPUSpec, ModelSpec
 from engine.physics.sweeps import boundness, context_sweep
-from engine.scenario.workload import batch_ladder, format_batch_sizes, parse_batch_sizes
+from engine.scenario.axes import batch_ladder, format_batch_sizes, parse_batch_sizes
 
 
 def test_batch_sizes_as_a_range_or_a_list() -> None:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InputError
-from engine.scenario.workload import (
-    DEFAULT_BATCHES,
-    DEFAULT_CONCURRENCY,
+from engine.scenario.axes import (
     MAX_POINTS,
     doubling,
     format_batch_sizes,
@@ -17,6 +15,7 @@ from engine.scenario.workload import (
     parse_counts,
     parse_whole_list,
 )
+from engine.scenario.workload import DEFAULT_BATCHES, DEFAULT_CONCURRENCY
 
 
 @pytest.mark.parametrize(

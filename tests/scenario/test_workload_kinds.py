@@ -18,7 +18,8 @@ from engine.physics import static_batch
 from engine.physics.deployment import Deployment
 from engine.physics.static_batch import StaticBatchRun
 from engine.scenario import WORKLOADS, ScenarioInput, resolve
-from engine.scenario.workload import Terms, check_batch_sizes, check_tokens
+from engine.scenario.axes import check_batch_sizes
+from engine.scenario.workload import Terms, check_tokens
 from engine.storage.catalog import default_catalog
 from engine.storage.profiles import default_efficiency
 from engine.views import report

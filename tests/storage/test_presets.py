@@ -21,7 +21,7 @@ from engine.physics.arch import parameter_count, weight_bytes
 from engine.physics.deployment import IDEAL, MAX_TOKENS, Efficiency, EngineSettings
 from engine.physics.memory import check_fits, valid_tp_degrees
 from engine.physics.specs import GIB, KV_DTYPES, PEAK_PRECISIONS, WEIGHT_DTYPES, GPUSpec, ModelSpec
-from engine.scenario.workload import MAX_BATCH
+from engine.scenario.axes import MAX_BATCH
 from engine.storage import paths as userdata
 from engine.storage.catalog import builtin_catalog, default_catalog, gpu_from_dict, model_to_dict
 from engine.storage.names import MAX_NAME_LENGTH, check_name, safe_name

@@ -15,17 +15,12 @@ from textual.widgets import Static
 
 from engine.errors import InputError
 from engine.physics.deployment import MAX_TOKENS, Efficiency
+from engine.scenario.axes import LIST_ACCEPTED, parse_batch_sizes, parse_counts, parse_rates
 from engine.scenario.engines import DEFAULT_ENGINE
 from engine.scenario.factors import FACTORS, Knob
 from engine.scenario.resolve import MAX_GAMMA
 from engine.scenario.scenario import Scenario
-from engine.scenario.workload import (
-    LIST_ACCEPTED,
-    WORKLOADS,
-    parse_batch_sizes,
-    parse_counts,
-    parse_rates,
-)
+from engine.scenario.workload import WORKLOADS
 from engine.storage.catalog import Catalog
 from engine.storage.profiles import saved_profiles
 from engine.views.dashboard import Dashboard

@@ -8,7 +8,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.measure.formats._read import number
 from engine.measure.points import Measurement, Point
-from engine.scenario.workload import MAX_BATCH
+from engine.scenario.axes import MAX_BATCH
 
 
 def parse_seed_json(data: Any, path: str) -> Measurement:
