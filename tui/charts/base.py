@@ -230,7 +230,10 @@ class Chart(PlotextPlot):
         """Draw ``d`` (with ``measured`` points, and the ``pinned`` scenario's lines dotted where
         the chart has lines over the load axis)."""
         self.dashboard, self.measured, self.pinned = d, measured, pinned
-        self._draw(d)
+        if self.size.area:
+            self._draw(d)
+        else:  # not laid out yet (the start, a tab just shown): drawn when it has its size
+            self._drawn_for = ()
         self.draws += 1
         self.refresh()
 
