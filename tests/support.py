@@ -142,7 +142,7 @@ async def until(pilot: Any, condition: Any, timeout: float = 20.0) -> None:
 async def show_chart(pilot: Any, app: Any, key: str) -> Any:
     """Press the chart key ``key`` from the chart tabs and return the chart, built at its size
     (every line rendered once, as the screen would)."""
-    app.main.query_one("#charts Tabs").focus()
+    app.main.query_one("#charts").focus()
     await pilot.press(key)
     await pilot.pause()
     chart = app.main.visible_chart()

@@ -52,7 +52,7 @@ async def test_strips_from_the_matrix_are_those_of_plotexts_text(args: tuple[str
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         for key in "12345689":
-            app.main.query_one("#charts Tabs").focus()
+            app.main.query_one("#charts").focus()
             await pilot.press(key)
             await pilot.pause()
             chart = app.main.visible_chart()

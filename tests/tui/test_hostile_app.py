@@ -219,7 +219,7 @@ async def test_a_hostile_server_is_shown_not_obeyed() -> None:
     """A server whose model is called with markup, and one that answers errors with escapes."""
     app: TokentuiApp = app_from_args("--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--gpus", "1")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.main.query_one("#charts Tabs").focus()
+        app.main.query_one("#charts").focus()
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, BenchScreen))
         screen = app.screen

@@ -37,7 +37,7 @@ async def test_a_pinned_scenario_is_drawn_dotted_and_compared_in_the_summary() -
         await pilot.pause()
         a_s = app.main.dashboard.scenario
         a_run = a_s.run()
-        app.main.query_one("#charts Tabs").focus()
+        app.main.query_one("#charts").focus()
         await pilot.press("p")
         await set_field(pilot, app, "gpus", "8")  # B: 8 GPUs, TP 8
         await pilot.pause()
@@ -56,7 +56,7 @@ async def test_a_pinned_scenario_is_drawn_dotted_and_compared_in_the_summary() -
         )
         bottlenecks = await show_chart(pilot, app, "2")  # A's time per token beside its bars
         assert bottlenecks.series["A step ms"] == pytest.approx((a_run.tpot_s * 1e3).tolist())
-        app.main.query_one("#charts Tabs").focus()
+        app.main.query_one("#charts").focus()
         await pilot.press("p")  # unpin: the other mode is dotted again, no line in the summary
         await pilot.pause()
         throughput = await show_chart(pilot, app, "1")
@@ -69,7 +69,7 @@ async def test_serving_charts_draw_the_pinned_means() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         a_run = app.main.dashboard.scenario.run()
-        app.main.query_one("#charts Tabs").focus()
+        app.main.query_one("#charts").focus()
         await pilot.press("p")
         await set_field(pilot, app, "output_tokens", "600")
         latency = await show_chart(pilot, app, "9")
@@ -86,7 +86,7 @@ async def test_a_pinned_load_of_another_kind_is_not_drawn_on_this_axis() -> None
     app: TokentuiApp = app_from_args()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.main.query_one("#charts Tabs").focus()
+        app.main.query_one("#charts").focus()
         await pilot.press("p")
         await pilot.pause()
         app.main.post_message(Edit("load", "concurrency"))  # as the Load tab's list posts it
@@ -120,7 +120,7 @@ async def test_x_writes_the_charts_data_the_summary_and_the_screen(
     app: TokentuiApp = app_from_args()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.main.query_one("#charts Tabs").focus()
+        app.main.query_one("#charts").focus()
         await pilot.press("3")  # the cost chart
         await pilot.press("x")
         await pilot.pause()

@@ -39,7 +39,7 @@ async def pin_then(pilot: Any, app: TokentuiApp, field: str, value: object) -> S
     """Pin the scenario on screen as A, then change ``field`` of B to ``value`` (as the panes
     post it); A on B's loads, as the app evaluates it."""
     await pilot.pause()
-    app.main.query_one("#charts Tabs").focus()
+    app.main.query_one("#charts").focus()
     await pilot.press("p")
     await pilot.pause()
     before = app.main.dashboard.scenario

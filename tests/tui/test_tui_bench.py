@@ -35,7 +35,7 @@ def bench_of(app: TokentuiApp) -> BenchScreen:
 
 
 async def open_bench(pilot, app: TokentuiApp) -> BenchScreen:  # type: ignore[no-untyped-def]
-    app.main.query_one("#charts Tabs").focus()
+    app.main.query_one("#charts").focus()
     await pilot.press("b")
     await until(pilot, lambda: isinstance(app.screen, BenchScreen))
     await pilot.pause()

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import BENCHMARKS, app_from_args, type_into
-from textual.widgets import Input, TabbedContent
+from textual.widgets import Input
 
 from engine.storage.presets import user_presets_dir
 from tui.app import TokentuiApp
+from tui.charts.tabs import ChartTabs
 from tui.dialogs import ConfirmDialog, NameDialog, PresetPicker
 from tui.panes.measured import MeasuredPane
 from tui.screens.main import MainScreen
@@ -58,7 +59,7 @@ async def test_a_preset_saved_on_the_latency_chart_opens_on_it() -> None:
     b = app_from_args("--preset", "lat")
     async with b.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert b.main.query_one(TabbedContent).active == "latency"
+        assert b.main.query_one(ChartTabs).active == "latency"
 
 
 async def test_bad_names_are_refused_in_the_dialog() -> None:

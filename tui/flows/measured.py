@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from textual import work
-from textual.widgets import TabbedContent
 
 from engine.errors import InputError
 from engine.scenario.scenario import Scenario
@@ -290,7 +289,7 @@ class MeasuredFlow(ScenarioScreen):
         """Show the tab the file is best seen on; say what was loaded, assumed and not drawn."""
         cmp = self.comparison
         drawn = bool(self.measured_points())
-        self.query_one(TabbedContent).active = "throughput" if drawn else "measured"
+        self.show_tab("throughput" if drawn else "measured")
         lines = [f"loaded {len(meas.points)} measured points from {meas.path}"]
         if cmp and cmp.resolved:
             lines[0] += f" ({cmp.resolved.scenario.model.name})"

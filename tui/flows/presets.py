@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textual import work
-from textual.widgets import TabbedContent
 
 from engine.errors import InputError
 from engine.physics.deployment import Efficiency
@@ -99,7 +98,7 @@ class PresetFlow(ScenarioScreen):
         applied = self.apply(draft)
         self.sync_fields(draft)
         if applied:
-            self.query_one(TabbedContent).active = preset.chart
+            self.show_tab(preset.chart)
             self.notify(f"loaded preset {preset.name!r}", timeout=3)
 
     @work(exclusive=True, group="preset")

@@ -177,6 +177,9 @@ class ScenarioScreen(Screen[None]):
             return None
         return next((f for f in self.query(f"#field-{name}") if isinstance(f, Field)), None)
 
+    def show_tab(self, chart: str, again: bool = False) -> None:
+        """Bring the chart ``chart`` (or "measured") to the front (the main screen has tabs)."""
+
     def mark_refused(self, field: Field | None) -> None:
         """Mark where a refused field is (the main screen marks its side panel's tab)."""
 

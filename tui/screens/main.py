@@ -23,8 +23,6 @@ from textual.widgets import (
     Input,
     Static,
     Tab,
-    TabbedContent,
-    TabPane,
     Tabs,
 )
 
@@ -35,6 +33,7 @@ from engine.storage.presets import Preset
 from engine.storage.profiles import load_named_profile
 from tui import startup
 from tui.charts import CHART_CLASSES, CHART_KEYS, CHART_TABS, SERVING_TABS
+from tui.charts.tabs import ChartTabs
 from tui.flows.export import ExportFlow
 from tui.flows.measured import MeasuredFlow
 from tui.flows.presets import PresetFlow
@@ -43,6 +42,15 @@ from tui.panes.jumps import JUMP_BY_NAME, JUMPS, SIDE_TABS
 from tui.panes.summary import SummaryStrip
 from tui.state import Draft
 from tui.widgets import AfterFirstFrame, Edit, Field
+
+#: The chart tabs in order: the charts of keys 1-6, the Measured table (7), the serving charts.
+TABS = (*CHART_TABS, ("measured", "Measured"), *SERVING_TABS)
+
+
+def content_id(tab: str) -> str:
+    """The id of what the tab ``tab`` shows (a chart, or the Measured table)."""
+    return "measured-pane" if tab == "measured" else f"chart-{tab}"
+
 
 SCENARIO_KEYS = {"chart", "toggle_mode", "load", "bench", "pin", "export"}
 #: The smallest terminal the screen draws in: 80 columns, the width of the summary's lines (they
@@ -126,7 +134,7 @@ def _jump_bindings() -> list[Binding]:
 class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
     """Compose the panes and the charts; turn edits into drafts; the keys of the main screen."""
 
-    AUTO_FOCUS = "#charts Tabs"  # keys 1-6, m, [ ] work at once; Tab reaches the fields
+    AUTO_FOCUS = "#charts"  # keys 1-6, m, [ ] work at once; Tab reaches the fields
     BINDINGS = [
         *(
             Binding(
@@ -207,11 +215,10 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
         yield Static(id="too-small")
         with Horizontal(id="body"):
             yield Vertical(id="side")  # its tabs and panes: after the first frame (mount_behind)
-            with TabbedContent(initial=self.chart, id="charts"):
-                for cid, label in (*CHART_TABS, ("measured", "Measured"), *SERVING_TABS):
-                    with TabPane(label, id=cid):
-                        if cid == self.chart:
-                            yield self._tab_content(cid)
+            with Vertical(id="charts-area"):
+                yield ChartTabs(TABS, self.chart, id="charts")
+                with Vertical(id="chart-panes"):
+                    yield self._tab_content(self.chart)
         yield SummaryStrip(id="summary")
         yield Footer(compact=True)
         yield AfterFirstFrame(self.mount_behind)
@@ -220,8 +227,8 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
         if tab == "measured":
             from tui.panes.measured import MeasuredPane  # mounted after the first frame
 
-            return MeasuredPane()
-        return CHART_CLASSES[tab](id=f"chart-{tab}")
+            return MeasuredPane(id=content_id(tab))
+        return CHART_CLASSES[tab](id=content_id(tab))
 
     def on_mount(self) -> None:
         self.fit(self.app.size)
@@ -254,15 +261,17 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
                 ),
             )
         ]
-        first = self.chart
-        for tab in self.query_one("#charts", TabbedContent).query(TabPane):
-            if tab.id and tab.id != first and not tab.children:
-                mounts.append(tab.mount(self._tab_content(tab.id)))
+        first, behind = self.chart, []
+        for tab, _ in TABS:
+            if tab != first:
+                behind.append(content := self._tab_content(tab))
+                content.display = False
+        mounts.append(self.query_one("#chart-panes").mount_all(behind))
         for mounted in mounts:
             await mounted
         self.call_after_refresh(startup.release)  # the start is over, once this is drawn
         if self.chart != first:  # another tab was chosen before its chart was there
-            self.call_after_refresh(self.show_chart)
+            self.show_tab(self.chart, again=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit(event.size)
@@ -320,18 +329,29 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
             return
         self.edit(name, lambda d: d.with_value(name, value))
 
-    @on(TabbedContent.TabActivated, "#charts")
-    def _tab(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane.id or "throughput"
-        if pane != self.chart and (pane in CHART_CLASSES or pane == "measured"):
-            self.chart = pane
+    @on(ChartTabs.Chosen)
+    def _tab(self, event: ChartTabs.Chosen) -> None:
+        event.stop()
+        self.show_tab(event.tab)
+
+    def show_tab(self, chart: str, again: bool = False) -> None:
+        """Bring the tab ``chart`` (a chart's id, or "measured") to the front and show the
+        scenario on it (``again``: also when it is the current one)."""
+        if chart not in CHART_CLASSES and chart != "measured":
+            return
+        self.query_one(ChartTabs).active = chart
+        shown = content_id(chart)
+        for content in self.query_one("#chart-panes").children:
+            content.display = content.id == shown
+        if chart != self.chart or again:
+            self.chart = chart
             self.show_chart()
             self.update_title()
 
     # ------------------------------------------------------------------ actions
 
     def action_chart(self, chart: str) -> None:
-        self.query_one(TabbedContent).active = chart
+        self.show_tab(chart)
 
     @on(Tabs.TabActivated, "#side-tabs")
     def _side_tab(self, event: Tabs.TabActivated) -> None:
@@ -396,7 +416,7 @@ class MainScreen(PresetFlow, MeasuredFlow, PinFlow, ExportFlow):
                 bench.use(self.dashboard.scenario, self.draft.realistic, self.draft.profile)
 
     def action_leave_field(self) -> None:
-        self.query_one(TabbedContent).query_one("Tabs").focus()
+        self.query_one(ChartTabs).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letter and digit keys type into a focused field, so they are off there (the jump
